@@ -1,0 +1,31 @@
+//! # partwise
+//!
+//! Multipart uploads of browser files to Amazon S3 (and S3-compatibles), Alibaba OSS, Huawei OBS,
+//! NetEase NOS and Kingsoft KS3.
+//!
+//! The crate is a **sans-io core**: service profiles, signers, request builders and response
+//! parsers, the part planner and the error type. It performs no I/O, reads no clock and draws
+//! no randomness; time and responses come in as data, so everything here is tested natively with
+//! `cargo test`. On `wasm32` a thin browser shell ([`web`]) does the I/O with `fetch`.
+#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
+
+pub mod actions;
+pub mod bucket;
+pub mod endpoint;
+pub mod error;
+pub mod hash;
+pub mod http;
+pub mod plan;
+pub mod provider;
+pub mod signing;
+pub mod timestamp;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+mod xml;
+
+//TMP pub use bucket::{Bucket, BucketConfig};
+pub use endpoint::{Addressing, Endpoint};
+pub use error::{Error, ProviderError, Result};
+pub use provider::{Md5Encoding, PartLimits, Profile, Provider};
+pub use signing::{Auth, Credentials, Scheme};
+pub use timestamp::Timestamp;

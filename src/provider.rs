@@ -1,0 +1,231 @@
+//! The five services as data: limits, header names, checksum encoding and signing schemes.
+
+use crate::error::{Error, Result};
+use crate::signing::Scheme;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+
+/// A storage service partwise uploads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Provider {
+    /// Amazon S3 and S3-compatible stores (SeaweedFS, MinIO, …).
+    S3,
+    /// Alibaba Cloud OSS.
+    Oss,
+    /// Huawei Cloud OBS.
+    Obs,
+    /// NetEase NOS.
+    Nos,
+    /// Kingsoft Cloud KS3.
+    Ks3,
+}
+
+/// How a service wants the `Content-MD5` header written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Md5Encoding {
+    /// RFC 1864: base64 of the 16-byte digest.
+    Base64,
+    /// Lower-case hex of the digest (NOS).
+    Hex,
+}
+
+/// Part and object size limits of a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartLimits {
+    /// Smallest size of every part but the last.
+    pub min_part_size: u64,
+    /// Largest size of any part.
+    pub max_part_size: u64,
+    /// Most parts in one upload (part numbers run 1..=max_parts).
+    pub max_parts: u16,
+    /// Largest object.
+    pub max_object_size: u64,
+    /// Longest object key, in bytes of UTF-8.
+    pub max_key_bytes: usize,
+}
+
+/// Everything partwise needs to know about a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The service.
+    pub provider: Provider,
+    /// Prefix of the service's own headers (`x-amz-`, `x-oss-`, …).
+    pub header_prefix: &'static str,
+    /// Response header that carries the request id.
+    pub request_id_header: &'static str,
+    /// Encoding of `Content-MD5`.
+    pub content_md5: Md5Encoding,
+    /// Size limits.
+    pub limits: PartLimits,
+    /// Part size used when the caller names none (raised for very large files).
+    pub default_part_size: u64,
+    /// Signature schemes the service accepts, preferred first.
+    pub schemes: &'static [Scheme],
+}
+
+const TEN_THOUSAND: u16 = 10_000;
+
+const S3: Profile = Profile {
+    provider: Provider::S3,
+    header_prefix: "x-amz-",
+    request_id_header: "x-amz-request-id",
+    content_md5: Md5Encoding::Base64,
+    limits: PartLimits {
+        min_part_size: 5 * MIB,
+        max_part_size: 5 * GIB,
+        max_parts: TEN_THOUSAND,
+        max_object_size: 10_000 * 5 * GIB,
+        max_key_bytes: 1024,
+    },
+    default_part_size: 8 * MIB,
+    schemes: &[Scheme::AwsV4],
+};
+
+const OSS: Profile = Profile {
+    provider: Provider::Oss,
+    header_prefix: "x-oss-",
+    request_id_header: "x-oss-request-id",
+    content_md5: Md5Encoding::Base64,
+    limits: PartLimits {
+        min_part_size: 100 * KIB,
+        max_part_size: 5 * GIB,
+        max_parts: TEN_THOUSAND,
+        max_object_size: 10_000 * 5 * GIB,
+        max_key_bytes: 1024,
+    },
+    default_part_size: 8 * MIB,
+    schemes: &[Scheme::OssV4, Scheme::OssV1],
+};
+
+const OBS: Profile = Profile {
+    provider: Provider::Obs,
+    header_prefix: "x-obs-",
+    request_id_header: "x-obs-request-id",
+    content_md5: Md5Encoding::Base64,
+    limits: PartLimits {
+        min_part_size: 100 * KIB,
+        max_part_size: 5 * GIB,
+        max_parts: TEN_THOUSAND,
+        max_object_size: 10_000 * 5 * GIB,
+        max_key_bytes: 1024,
+    },
+    default_part_size: 8 * MIB,
+    schemes: &[Scheme::Obs],
+};
+
+const NOS: Profile = Profile {
+    provider: Provider::Nos,
+    header_prefix: "x-nos-",
+    request_id_header: "x-nos-request-id",
+    content_md5: Md5Encoding::Hex,
+    limits: PartLimits {
+        min_part_size: 16 * KIB,
+        max_part_size: 100 * MIB,
+        max_parts: TEN_THOUSAND,
+        max_object_size: 10_000 * 100 * MIB,
+        max_key_bytes: 1000,
+    },
+    default_part_size: 8 * MIB,
+    schemes: &[Scheme::Nos],
+};
+
+/// KS3's minimum is 100 KB (2024 documentation) but 5 MB for objects over 5 MB in its older rule:
+/// 5 MiB satisfies both.
+const KS3: Profile = Profile {
+    provider: Provider::Ks3,
+    header_prefix: "x-kss-",
+    request_id_header: "x-kss-request-id",
+    content_md5: Md5Encoding::Base64,
+    limits: PartLimits {
+        min_part_size: 5 * MIB,
+        max_part_size: 5 * GIB,
+        max_parts: TEN_THOUSAND,
+        max_object_size: 10_000 * 5 * GIB,
+        max_key_bytes: 1024,
+    },
+    default_part_size: 8 * MIB,
+    schemes: &[Scheme::Ks3V4, Scheme::Ks3V2],
+};
+
+impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 5] = [Provider::S3, Provider::Oss, Provider::Obs, Provider::Nos, Provider::Ks3];
+
+    /// The provider's name in options: `s3`, `oss`, `obs`, `nos`, `ks3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::S3 => "s3",
+            Provider::Oss => "oss",
+            Provider::Obs => "obs",
+            Provider::Nos => "nos",
+            Provider::Ks3 => "ks3",
+        }
+    }
+
+    /// Looks a provider up by [`Provider::name`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unknown name.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| Error::invalid("provider", format!("{name:?} is not one of s3, oss, obs, nos, ks3")))
+    }
+
+    /// The service's profile.
+    pub fn profile(self) -> &'static Profile {
+        match self {
+            Provider::S3 => &S3,
+            Provider::Oss => &OSS,
+            Provider::Obs => &OBS,
+            Provider::Nos => &NOS,
+            Provider::Ks3 => &KS3,
+        }
+    }
+}
+
+impl Profile {
+    /// The preferred signature scheme.
+    pub fn default_scheme(&self) -> Scheme {
+        self.schemes[0]
+    }
+
+    /// The header carrying the signing time under the preferred scheme.
+    pub fn date_header(&self) -> &'static str {
+        self.default_scheme().date_header()
+    }
+
+    /// The header carrying an STS session token under the preferred scheme.
+    pub fn security_token_header(&self) -> &'static str {
+        self.default_scheme().security_token_header()
+    }
+
+    /// The prefix of user metadata headers (`x-amz-meta-`, …).
+    pub fn metadata_prefix(&self) -> String {
+        format!("{}meta-", self.header_prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_are_consistent() {
+        for p in Provider::ALL {
+            let profile = p.profile();
+            assert_eq!(profile.provider, p);
+            assert_eq!(Provider::from_name(p.name()), Ok(p));
+            let l = profile.limits;
+            assert!(l.min_part_size <= profile.default_part_size && profile.default_part_size <= l.max_part_size);
+            assert!(l.max_object_size <= l.max_part_size * u64::from(l.max_parts));
+            assert!(profile.date_header().starts_with(profile.header_prefix));
+            assert!(profile.security_token_header().starts_with(profile.header_prefix));
+        }
+        assert_eq!(Provider::Nos.profile().content_md5, Md5Encoding::Hex);
+        assert!(Provider::from_name("gcs").is_err());
+    }
+}
