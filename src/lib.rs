@@ -23,7 +23,7 @@ pub mod timestamp;
 pub mod web;
 mod xml;
 
-//TMP pub use bucket::{Bucket, BucketConfig};
+pub use bucket::{Bucket, BucketConfig, SignedRequest};
 pub use endpoint::{Addressing, Endpoint};
 pub use error::{Error, ProviderError, Result};
 pub use provider::{Md5Encoding, PartLimits, Profile, Provider};

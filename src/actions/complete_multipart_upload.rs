@@ -1,0 +1,112 @@
+//! CompleteMultipartUpload: `POST /key?uploadId=ID` with the list of parts.
+
+use super::{check, checked_key, checked_part_number, checked_upload_id, provider_error, request};
+use crate::error::{Error, Result};
+use crate::hash::{encode_md5, md5};
+use crate::http::{Body, Method, Request, Response};
+use crate::provider::Profile;
+use crate::xml;
+use serde::Deserialize;
+
+/// One finished part: its number and the `ETag` its upload returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletedPart {
+    /// Part number.
+    pub part_number: u16,
+    /// The `ETag` exactly as the service returned it.
+    pub etag: String,
+}
+
+/// Joins the uploaded parts into the object. Part numbers must be unique; they are sent ascending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompleteMultipartUpload {
+    /// The object key.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+    /// The parts, in any order.
+    pub parts: Vec<CompletedPart>,
+}
+
+/// The finished object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletedUpload {
+    /// The object's URL as the service reports it.
+    pub location: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// The object's `ETag` (`"<md5 of part md5s>-<n>"` on S3).
+    pub etag: String,
+}
+
+#[derive(Deserialize)]
+struct CompleteMultipartUploadResult {
+    #[serde(rename = "Location", default)]
+    location: String,
+    #[serde(rename = "Bucket", default)]
+    bucket: String,
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "ETag", default)]
+    etag: String,
+}
+
+impl CompleteMultipartUpload {
+    /// The request, with its XML body and that body's `Content-MD5`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for no parts, a repeated or out-of-range part number, or a bad key.
+    pub fn request(&self, profile: &Profile) -> Result<Request> {
+        if self.parts.is_empty() {
+            return Err(Error::invalid("parts", "a multipart upload needs at least one part"));
+        }
+        let mut parts: Vec<&CompletedPart> = self.parts.iter().collect();
+        parts.sort_by_key(|p| p.part_number);
+        let mut body = String::from("<CompleteMultipartUpload>");
+        for pair in parts.windows(2) {
+            if pair[0].part_number == pair[1].part_number {
+                return Err(Error::invalid("parts", format!("part {} is listed twice", pair[0].part_number)));
+            }
+        }
+        for part in parts {
+            checked_part_number(part.part_number, profile)?;
+            body.push_str(&format!(
+                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>",
+                part.part_number,
+                xml::escape(&part.etag)
+            ));
+        }
+        body.push_str("</CompleteMultipartUpload>");
+        let query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
+        let mut r = request(Method::Post, checked_key(&self.key, profile)?, query);
+        r.headers = vec![
+            ("content-type".into(), "application/xml".into()),
+            ("content-md5".into(), encode_md5(&md5(body.as_bytes()), profile.content_md5)),
+        ];
+        r.body = Body::Text(body);
+        Ok(r)
+    }
+
+    /// Reads the answer. A 200 whose body is an `<Error>` (S3 reports late failures that way) is an
+    /// error.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
+    pub fn parse(response: &Response, profile: &Profile) -> Result<CompletedUpload> {
+        check(response, profile)?;
+        let body = response.text("CompleteMultipartUpload")?;
+        match xml::root_name(body).as_deref() {
+            Some("Error") => Err(provider_error(response, profile)),
+            Some("CompleteMultipartUploadResult") => {
+                let r: CompleteMultipartUploadResult = xml::parse(body, "CompleteMultipartUpload")?;
+                Ok(CompletedUpload { location: r.location, bucket: r.bucket, key: r.key, etag: r.etag })
+            }
+            other => Err(Error::InvalidResponse {
+                context: "CompleteMultipartUpload",
+                message: format!("expected CompleteMultipartUploadResult, got {}", other.unwrap_or("no document")),
+            }),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! InitiateMultipartUpload: `POST /key?uploads`.
+
+use super::{ObjectOptions, check, checked_key, request};
+use crate::error::{Error, Result};
+use crate::http::{Method, Request, Response};
+use crate::provider::Profile;
+use crate::xml;
+use serde::Deserialize;
+
+/// Starts a multipart upload. Content type, metadata and headers are recorded on the object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateMultipartUpload {
+    /// The object key.
+    pub key: String,
+    /// What the finished object carries.
+    pub options: ObjectOptions,
+}
+
+/// The service's answer: the new upload's id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedUpload {
+    /// The bucket named in the answer.
+    pub bucket: String,
+    /// The key named in the answer.
+    pub key: String,
+    /// The upload id every later request of this upload names.
+    pub upload_id: String,
+}
+
+#[derive(Deserialize)]
+struct InitiateMultipartUploadResult {
+    #[serde(rename = "Bucket", default)]
+    bucket: String,
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "UploadId")]
+    upload_id: String,
+}
+
+impl CreateMultipartUpload {
+    /// The request.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a bad key or header.
+    pub fn request(&self, profile: &Profile) -> Result<Request> {
+        let mut r = request(Method::Post, checked_key(&self.key, profile)?, vec![("uploads".into(), String::new())]);
+        r.headers = self.options.headers(profile)?;
+        Ok(r)
+    }
+
+    /// Reads the answer.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
+    pub fn parse(response: &Response, profile: &Profile) -> Result<CreatedUpload> {
+        check(response, profile)?;
+        let r: InitiateMultipartUploadResult = xml::parse(response.text("InitiateMultipartUpload")?, "InitiateMultipartUpload")?;
+        let upload_id = r.upload_id.trim().to_owned();
+        if upload_id.is_empty() {
+            return Err(Error::InvalidResponse { context: "InitiateMultipartUpload", message: "empty UploadId".into() });
+        }
+        Ok(CreatedUpload { bucket: r.bucket.trim().to_owned(), key: r.key, upload_id })
+    }
+}

@@ -1,0 +1,104 @@
+//! ListParts: `GET /key?uploadId=ID[&max-parts=][&part-number-marker=]`, one page at a time.
+
+use super::{check, checked_key, checked_upload_id, request};
+use crate::error::{Error, Result};
+use crate::http::{Method, Request, Response};
+use crate::provider::Profile;
+use crate::xml;
+use serde::Deserialize;
+
+/// Lists the parts the service holds for an upload, from `part_number_marker` on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListParts {
+    /// The object key.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+    /// Page size, 1 to 1,000 (the service's default is 1,000).
+    pub max_parts: Option<u16>,
+    /// List parts numbered after this one.
+    pub part_number_marker: Option<u16>,
+}
+
+/// A part the service holds.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ListedPart {
+    /// Part number.
+    #[serde(rename = "PartNumber")]
+    pub part_number: u16,
+    /// The part's `ETag`, as the service writes it.
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+    /// Size in bytes.
+    #[serde(rename = "Size", default)]
+    pub size: u64,
+    /// When the part was stored, as the service writes it.
+    #[serde(rename = "LastModified", default)]
+    pub last_modified: Option<String>,
+}
+
+/// One page of parts.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PartsPage {
+    /// The parts on this page.
+    #[serde(rename = "Part", default)]
+    pub parts: Vec<ListedPart>,
+    /// Whether more pages follow.
+    #[serde(rename = "IsTruncated", default)]
+    pub is_truncated: bool,
+    /// Where the next page starts.
+    #[serde(rename = "NextPartNumberMarker", default)]
+    pub next_part_number_marker: Option<u16>,
+}
+
+impl ListParts {
+    /// The request.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a bad key or upload id, or `max_parts` outside 1..=1000.
+    pub fn request(&self, profile: &Profile) -> Result<Request> {
+        let mut query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
+        if let Some(max) = self.max_parts {
+            if !(1..=1000).contains(&max) {
+                return Err(Error::invalid("maxParts", format!("{max} is outside 1..=1000")));
+            }
+            query.push(("max-parts".into(), max.to_string()));
+        }
+        if let Some(marker) = self.part_number_marker {
+            query.push(("part-number-marker".into(), marker.to_string()));
+        }
+        Ok(request(Method::Get, checked_key(&self.key, profile)?, query))
+    }
+
+    /// Reads one page.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
+    pub fn parse(response: &Response, profile: &Profile) -> Result<PartsPage> {
+        check(response, profile)?;
+        let mut page: PartsPage = xml::parse(response.text("ListParts")?, "ListParts")?;
+        for part in &mut page.parts {
+            part.etag = part.etag.trim().to_owned();
+        }
+        Ok(page)
+    }
+
+    /// The request for the page after `page`, or `None` when `page` was the last.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] when a truncated page gives no way forward.
+    pub fn next(&self, page: &PartsPage) -> Result<Option<ListParts>> {
+        if !page.is_truncated {
+            return Ok(None);
+        }
+        let marker = page
+            .next_part_number_marker
+            .or_else(|| page.parts.iter().map(|p| p.part_number).max())
+            .filter(|m| Some(*m) > self.part_number_marker)
+            .ok_or_else(|| Error::InvalidResponse {
+                context: "ListParts",
+                message: "a truncated page without a next part number marker".into(),
+            })?;
+        Ok(Some(ListParts { part_number_marker: Some(marker), ..self.clone() }))
+    }
+}
