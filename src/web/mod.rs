@@ -1,0 +1,32 @@
+//! The browser shell: the only code that touches `fetch`, `Blob`s and the JS clock. It turns the
+//! core's requests into `fetch` calls and the answers back into [`crate::http::Response`]s.
+
+mod fetch;
+mod upload;
+
+pub use fetch::send;
+pub use upload::{upload_file, upload_file_js};
+
+use crate::error::{Error, Result};
+use crate::timestamp::Timestamp;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The browser's clock, as a [`Timestamp`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] if the clock reads before 1970 or after 9999.
+pub fn now() -> Result<Timestamp> {
+    // Whole seconds since the epoch: f64 → i64 is exact for any plausible clock value.
+    #[allow(clippy::cast_possible_truncation)]
+    let seconds = (js_sys::Date::now() / 1000.0).floor() as i64;
+    Timestamp::from_unix(seconds)
+}
+
+/// A rejected promise or thrown value as a network error that keeps the JS `name` and `message`.
+pub(crate) fn js_error(value: &JsValue) -> Error {
+    let message = match value.dyn_ref::<js_sys::Error>() {
+        Some(e) => format!("{}: {}", String::from(e.name()), String::from(e.message())),
+        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
+    };
+    Error::Network { message }
+}
