@@ -123,7 +123,10 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidInput { field, reason: reason.into() }
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -185,7 +188,12 @@ mod tests {
         assert!(provider(403, Some("RequestTimeTooSkewed")).is_retryable());
         assert!(!provider(403, Some("SignatureDoesNotMatch")).is_retryable());
         assert!(!provider(404, Some("NoSuchUpload")).is_retryable());
-        assert!(Error::Network { message: "reset".into() }.is_retryable());
+        assert!(
+            Error::Network {
+                message: "reset".into()
+            }
+            .is_retryable()
+        );
         assert!(!Error::EtagNotExposed.is_retryable());
     }
 

@@ -88,7 +88,9 @@ impl Response {
     /// # Errors
     /// [`Error::InvalidResponse`] when the body is not UTF-8.
     pub fn text(&self, context: &'static str) -> Result<&str> {
-        std::str::from_utf8(&self.body)
-            .map_err(|e| Error::InvalidResponse { context, message: format!("body is not UTF-8: {e}") })
+        std::str::from_utf8(&self.body).map_err(|e| Error::InvalidResponse {
+            context,
+            message: format!("body is not UTF-8: {e}"),
+        })
     }
 }

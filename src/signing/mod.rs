@@ -142,7 +142,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -224,10 +227,10 @@ pub struct Signed {
 /// [`Error::InvalidInput`] when the scheme needs a region and none is given, or a presigned URL's
 /// lifetime is outside 1 s … 7 days.
 pub fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Signed> {
-    if let Auth::Query { expires_in } = params.auth {
-        if !(1..=604_800).contains(&expires_in) {
-            return Err(Error::invalid("expiresIn", "must be 1 to 604800 seconds"));
-        }
+    if let Auth::Query { expires_in } = params.auth
+        && !(1..=604_800).contains(&expires_in)
+    {
+        return Err(Error::invalid("expiresIn", "must be 1 to 604800 seconds"));
     }
     match params.scheme {
         Scheme::AwsV4 => v4::sign(&v4::AWS, input, params),
@@ -242,10 +245,12 @@ pub fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Sign
 
 /// The region a V4 scheme needs.
 fn required_region<'a>(params: &SigningParams<'a>) -> Result<&'a str> {
-    params
-        .region
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| Error::invalid("region", format!("{} signing needs a region", params.scheme.name())))
+    params.region.filter(|r| !r.is_empty()).ok_or_else(|| {
+        Error::invalid(
+            "region",
+            format!("{} signing needs a region", params.scheme.name()),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -55,16 +55,68 @@ pub(crate) const OSS_V1: V2Dialect = V2Dialect {
     date_in_date_line: true,
     key_encoding: KeyEncoding::Raw,
     sub_resources: &[
-        "acl", "append", "asyncFetch", "bucketInfo", "callback", "callback-var", "cloudboxes", "comp",
-        "continuation-token", "cors", "delete", "encryption", "endTime", "group", "inventory",
-        "inventoryId", "lifecycle", "link", "live", "location", "logging", "objectInfo", "objectMeta",
-        "partNumber", "policy", "position", "qos", "qosInfo", "referer", "regionList", "replication",
-        "replicationLocation", "replicationProgress", "requestPayment", "resourceGroup",
-        "response-cache-control", "response-content-disposition", "response-content-encoding",
-        "response-content-language", "response-content-type", "response-expires", "restore",
-        "security-token", "sequential", "startTime", "stat", "status", "symlink", "tagging",
-        "transferAcceleration", "uploadId", "uploads", "versionId", "versioning", "versions", "vod",
-        "website", "worm", "wormExtend", "wormId", "x-oss-process", "x-oss-request-payer",
+        "acl",
+        "append",
+        "asyncFetch",
+        "bucketInfo",
+        "callback",
+        "callback-var",
+        "cloudboxes",
+        "comp",
+        "continuation-token",
+        "cors",
+        "delete",
+        "encryption",
+        "endTime",
+        "group",
+        "inventory",
+        "inventoryId",
+        "lifecycle",
+        "link",
+        "live",
+        "location",
+        "logging",
+        "objectInfo",
+        "objectMeta",
+        "partNumber",
+        "policy",
+        "position",
+        "qos",
+        "qosInfo",
+        "referer",
+        "regionList",
+        "replication",
+        "replicationLocation",
+        "replicationProgress",
+        "requestPayment",
+        "resourceGroup",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+        "restore",
+        "security-token",
+        "sequential",
+        "startTime",
+        "stat",
+        "status",
+        "symlink",
+        "tagging",
+        "transferAcceleration",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
+        "vod",
+        "website",
+        "worm",
+        "wormExtend",
+        "wormId",
+        "x-oss-process",
+        "x-oss-request-payer",
         "x-oss-traffic-limit",
     ],
     obs_rules: false,
@@ -80,17 +132,63 @@ pub(crate) const OBS: V2Dialect = V2Dialect {
     date_in_date_line: false,
     key_encoding: KeyEncoding::Path,
     sub_resources: &[
-        "acl", "append", "backtosource", "cors", "delete", "deletebucket", "encryption", "fileinterface",
-        "length", "lifecycle", "location", "logging", "metadata", "modify", "name", "notification",
-        "obsalias", "obsbucketalias", "obsworkflowtriggerpolicy", "partnumber", "policy", "position",
-        "quota", "rename", "replication", "requestpayment", "response-cache-control",
-        "response-content-disposition", "response-content-encoding", "response-content-language",
-        "response-content-type", "response-expires", "restore", "storageclass", "storageinfo",
-        "storagepolicy", "tagging", "torrent", "truncate", "uploadid", "uploads", "versionid",
-        "versioning", "versions", "website", "x-image-process", "x-image-save-bucket",
-        "x-image-save-object", "x-oss-process", "x-workflow-execution-state", "x-workflow-execution-type",
-        "x-workflow-graph-name", "x-workflow-limit", "x-workflow-next-marker", "x-workflow-prefix",
-        "x-workflow-start", "x-workflow-template-name",
+        "acl",
+        "append",
+        "backtosource",
+        "cors",
+        "delete",
+        "deletebucket",
+        "encryption",
+        "fileinterface",
+        "length",
+        "lifecycle",
+        "location",
+        "logging",
+        "metadata",
+        "modify",
+        "name",
+        "notification",
+        "obsalias",
+        "obsbucketalias",
+        "obsworkflowtriggerpolicy",
+        "partnumber",
+        "policy",
+        "position",
+        "quota",
+        "rename",
+        "replication",
+        "requestpayment",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+        "restore",
+        "storageclass",
+        "storageinfo",
+        "storagepolicy",
+        "tagging",
+        "torrent",
+        "truncate",
+        "uploadid",
+        "uploads",
+        "versionid",
+        "versioning",
+        "versions",
+        "website",
+        "x-image-process",
+        "x-image-save-bucket",
+        "x-image-save-object",
+        "x-oss-process",
+        "x-workflow-execution-state",
+        "x-workflow-execution-type",
+        "x-workflow-graph-name",
+        "x-workflow-limit",
+        "x-workflow-next-marker",
+        "x-workflow-prefix",
+        "x-workflow-start",
+        "x-workflow-template-name",
     ],
     obs_rules: true,
     access_key_param: "AccessKeyId",
@@ -105,8 +203,16 @@ pub(crate) const NOS: V2Dialect = V2Dialect {
     date_in_date_line: false,
     key_encoding: KeyEncoding::Nos,
     sub_resources: &[
-        "acl", "deduplication", "delete", "location", "partNumber", "uploadId", "uploads", "versionId",
-        "versioning", "versions",
+        "acl",
+        "deduplication",
+        "delete",
+        "location",
+        "partNumber",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
     ],
     obs_rules: false,
     access_key_param: "NOSAccessKeyId",
@@ -121,23 +227,75 @@ pub(crate) const KS3_V2: V2Dialect = V2Dialect {
     date_in_date_line: false,
     key_encoding: KeyEncoding::PathNoDoubleSlash,
     sub_resources: &[
-        "VpcAccessBlock", "accessmonitor", "acl", "adp", "append", "asyntask", "bucketqos", "clear",
-        "compose", "cors", "crr", "dataRedundancySwitch", "decompresspolicy", "defaultObjectAcl", "delete",
-        "domain", "encryption", "fetch", "id", "inventory", "lifecycle", "location", "logging",
-        "migration", "mirror", "notification", "partNumber", "policy", "position", "queryadp",
-        "querytask", "quota", "recover", "recycle", "requestPayment", "requesterqos",
-        "response-cache-control", "response-content-disposition", "response-content-encoding",
-        "response-content-language", "response-content-type", "response-expires", "restore",
-        "retention", "security-token", "storageClass", "tagging", "thumbnail", "torrent",
-        "transferAcceleration", "uploadId", "uploads", "versionId", "versioning", "versions", "website",
-        "websiteConfig", "x-kss-process",
+        "VpcAccessBlock",
+        "accessmonitor",
+        "acl",
+        "adp",
+        "append",
+        "asyntask",
+        "bucketqos",
+        "clear",
+        "compose",
+        "cors",
+        "crr",
+        "dataRedundancySwitch",
+        "decompresspolicy",
+        "defaultObjectAcl",
+        "delete",
+        "domain",
+        "encryption",
+        "fetch",
+        "id",
+        "inventory",
+        "lifecycle",
+        "location",
+        "logging",
+        "migration",
+        "mirror",
+        "notification",
+        "partNumber",
+        "policy",
+        "position",
+        "queryadp",
+        "querytask",
+        "quota",
+        "recover",
+        "recycle",
+        "requestPayment",
+        "requesterqos",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+        "restore",
+        "retention",
+        "security-token",
+        "storageClass",
+        "tagging",
+        "thumbnail",
+        "torrent",
+        "transferAcceleration",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
+        "website",
+        "websiteConfig",
+        "x-kss-process",
     ],
     obs_rules: false,
     access_key_param: "KSSAccessKeyId",
     query_token: QueryToken::SubResource("security-token"),
 };
 
-pub(crate) fn sign(dialect: &V2Dialect, input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Signed> {
+pub(crate) fn sign(
+    dialect: &V2Dialect,
+    input: &SigningInput<'_>,
+    params: &SigningParams<'_>,
+) -> Result<Signed> {
     let creds = params.credentials;
     let mut added_headers = Vec::new();
     // Query auth: the token as a signed sub-resource, or as a parameter signed like a header.
@@ -150,26 +308,41 @@ pub(crate) fn sign(dialect: &V2Dialect, input: &SigningInput<'_>, params: &Signi
                 None => {
                     let date = params.time.http_date();
                     added_headers.push((format!("{}date", dialect.prefix), date.clone()));
-                    if dialect.date_in_date_line { date } else { String::new() }
+                    if dialect.date_in_date_line {
+                        date
+                    } else {
+                        String::new()
+                    }
                 }
             };
             if let Some(token) = creds.token() {
-                added_headers.push((format!("{}security-token", dialect.prefix), token.to_owned()));
+                added_headers.push((
+                    format!("{}security-token", dialect.prefix),
+                    token.to_owned(),
+                ));
             }
             date_line
         }
         Auth::Query { expires_in } => {
             if let Some(token) = creds.token() {
                 match dialect.query_token {
-                    QueryToken::SubResource(name) => token_param = Some((name.to_owned(), token.to_owned())),
-                    QueryToken::AsHeader(name) => token_header = Some((name.to_owned(), token.to_owned())),
+                    QueryToken::SubResource(name) => {
+                        token_param = Some((name.to_owned(), token.to_owned()))
+                    }
+                    QueryToken::AsHeader(name) => {
+                        token_header = Some((name.to_owned(), token.to_owned()))
+                    }
                 }
             }
             (params.time.unix() + i64::from(expires_in)).to_string()
         }
     };
 
-    let all_headers = input.headers.iter().chain(&added_headers).chain(&token_header);
+    let all_headers = input
+        .headers
+        .iter()
+        .chain(&added_headers)
+        .chain(&token_header);
     let signed = canonical(
         all_headers.map(|(n, v)| (n.as_str(), v.as_str())),
         Trim::Ends,
@@ -197,14 +370,21 @@ pub(crate) fn sign(dialect: &V2Dialect, input: &SigningInput<'_>, params: &Signi
             format!("{} {}:{signature}", dialect.label, creds.access_key_id()),
         )),
         Auth::Query { .. } => {
-            added_query.push((dialect.access_key_param.to_owned(), creds.access_key_id().to_owned()));
+            added_query.push((
+                dialect.access_key_param.to_owned(),
+                creds.access_key_id().to_owned(),
+            ));
             added_query.push(("Expires".to_owned(), date_line));
             added_query.push(("Signature".to_owned(), signature));
             added_query.extend(token_param);
             added_query.extend(token_header);
         }
     }
-    Ok(Signed { headers: added_headers, query: added_query, string_to_sign })
+    Ok(Signed {
+        headers: added_headers,
+        query: added_query,
+        string_to_sign,
+    })
 }
 
 /// `/bucket/key?sub&resources`, with the dialect's key encoding and sub-resource list.
@@ -222,13 +402,20 @@ fn canonical_resource<'q>(
     if matches!(dialect.key_encoding, KeyEncoding::PathNoDoubleSlash) {
         resource = resource.replace("//", "/%2F");
     }
-    let mut sub: Vec<&(String, String)> = query.filter(|(k, _)| is_sub_resource(dialect, k)).collect();
+    let mut sub: Vec<&(String, String)> =
+        query.filter(|(k, _)| is_sub_resource(dialect, k)).collect();
     sub.sort();
     if !sub.is_empty() {
         resource.push('?');
         let parts: Vec<String> = sub
             .iter()
-            .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
             .collect();
         resource.push_str(&parts.join("&"));
     }
