@@ -75,6 +75,7 @@ start() {
     code=$(curl -s -o /dev/null -w '%{http_code}' -I --aws-sigv4 aws:amz:us-east-1:s3 \
       --user "$ACCESS_KEY:$SECRET_KEY" "http://127.0.0.1:$port/$BUCKET" || true)
     if [ "$code" = 200 ]; then
+      STORE_DIR=$dir put_cors "$port" || { echo "setting the bucket's CORS rule failed" >&2; stop "$dir"; return 1; }
       echo "export PARTWISE_TEST_ENDPOINT=http://127.0.0.1:$port"
       echo "export PARTWISE_TEST_BUCKET=$BUCKET"
       echo "export PARTWISE_TEST_ACCESS_KEY=$ACCESS_KEY"
@@ -87,6 +88,21 @@ start() {
   cat "$dir/logs/weed.out" >&2
   stop "$dir"
   return 1
+}
+
+# The bucket's CORS rule: any http:// origin (SeaweedFS matches only a leading `http://*`, not
+# `http://localhost:*`), every method, any header, and ETag, the request id and Date exposed.
+put_cors() {
+  local port=$1 body md5
+  body='<CORSConfiguration><CORSRule><AllowedOrigin>http://*</AllowedOrigin>'
+  body+='<AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>'
+  body+='<AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader>'
+  body+='<ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-amz-request-id</ExposeHeader><ExposeHeader>Date</ExposeHeader>'
+  body+='<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>'
+  md5=$(printf '%s' "$body" | python3 -c 'import base64,hashlib,sys; print(base64.b64encode(hashlib.md5(sys.stdin.buffer.read()).digest()).decode())')
+  printf '%s' "$body" > "$STORE_DIR/cors.xml"
+  curl -sf -o /dev/null -T "$STORE_DIR/cors.xml" -H "Content-MD5: $md5" -H 'Content-Type: application/xml' \
+    --aws-sigv4 aws:amz:us-east-1:s3 --user "$ACCESS_KEY:$SECRET_KEY" "http://127.0.0.1:$port/$BUCKET?cors="
 }
 
 stop() {

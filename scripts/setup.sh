@@ -23,6 +23,7 @@ install_rust_tools() {
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
+    # Not --locked: its lockfile pins a webpki-roots release the registry no longer serves.
     cargo install --quiet --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
 }

@@ -266,6 +266,101 @@ mod tests {
     }
 
     #[test]
+    fn awkward_inputs_sign_without_panicking() {
+        let endpoint = Endpoint::parse("https://example.com:8443").expect("valid");
+        let creds = Credentials::new("AK", "SK", Some("T/+=".into()));
+        let time = Timestamp::from_unix(0).expect("valid");
+        let keys = [
+            "",
+            "/",
+            "//a//",
+            "a b+c%d~e!*'()=&?#;:@,$",
+            "中文/ü/😀",
+            "\u{0}\n\t",
+            &"k".repeat(5000),
+        ];
+        let headers = vec![
+            ("X-Amz-Meta-A".to_owned(), " \t ".to_owned()),
+            ("content-md5".to_owned(), String::new()),
+        ];
+        let query = vec![
+            ("uploads".to_owned(), String::new()),
+            ("a b".to_owned(), "c&d=e".to_owned()),
+        ];
+        for scheme in Scheme::ALL {
+            for key in keys {
+                for auth in [
+                    Auth::Header,
+                    Auth::Query {
+                        expires_in: 604_800,
+                    },
+                ] {
+                    for addressing in [Addressing::Virtual, Addressing::Path] {
+                        let input = SigningInput {
+                            method: "PUT",
+                            endpoint: &endpoint,
+                            addressing,
+                            bucket: "bucket",
+                            key,
+                            query: &query,
+                            headers: &headers,
+                            additional_headers: &["host".into(), "x-missing".into()],
+                        };
+                        let params = SigningParams {
+                            scheme,
+                            credentials: &creds,
+                            region: Some("r"),
+                            time,
+                            auth,
+                        };
+                        assert!(sign(&input, &params).is_ok(), "{} {key:?}", scheme.name());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_missing_region_and_bad_lifetimes() {
+        let endpoint = Endpoint::parse("https://example.com").expect("valid");
+        let creds = Credentials::new("AK", "SK", None);
+        let input = SigningInput {
+            method: "GET",
+            endpoint: &endpoint,
+            addressing: Addressing::Virtual,
+            bucket: "bucket",
+            key: "k",
+            query: &[],
+            headers: &[],
+            additional_headers: &[],
+        };
+        let time = Timestamp::from_unix(0).expect("valid");
+        for scheme in Scheme::ALL {
+            let params = SigningParams {
+                scheme,
+                credentials: &creds,
+                region: None,
+                time,
+                auth: Auth::Header,
+            };
+            assert_eq!(
+                sign(&input, &params).is_err(),
+                scheme.needs_region(),
+                "{}",
+                scheme.name()
+            );
+            for expires_in in [0, 604_801] {
+                let params = SigningParams {
+                    region: Some("r"),
+                    auth: Auth::Query { expires_in },
+                    ..params
+                };
+                assert!(sign(&input, &params).is_err());
+            }
+        }
+    }
+
+    #[test]
     fn debug_redacts_secrets() {
         let c = Credentials::new("AKID", "SECRETKEY", Some("TOKENVALUE".into()));
         let text = format!("{c:?}");
