@@ -45,20 +45,13 @@ impl Endpoint {
         if host.is_empty() {
             return Err(bad("has no host"));
         }
-        Ok(Endpoint {
-            secure,
-            host: host.to_ascii_lowercase(),
-            port,
-        })
+        Ok(Endpoint { secure, host: host.to_ascii_lowercase(), port })
     }
 
     /// Path style for IP addresses and `localhost`, virtual-hosted style otherwise.
     pub fn default_addressing(&self) -> Addressing {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        if host == "localhost"
-            || host.ends_with(".localhost")
-            || host.parse::<std::net::IpAddr>().is_ok()
-        {
+        if host == "localhost" || host.ends_with(".localhost") || host.parse::<std::net::IpAddr>().is_ok() {
             Addressing::Path
         } else {
             Addressing::Virtual
@@ -106,13 +99,7 @@ pub fn request_url(
     url.push_str(&request_path(addressing, bucket, key));
     let pairs: Vec<String> = query
         .iter()
-        .map(|(k, v)| {
-            if v.is_empty() {
-                uri_encode(k)
-            } else {
-                format!("{}={}", uri_encode(k), uri_encode(v))
-            }
-        })
+        .map(|(k, v)| if v.is_empty() { uri_encode(k) } else { format!("{}={}", uri_encode(k), uri_encode(v)) })
         .collect();
     if !pairs.is_empty() {
         url.push('?');
@@ -134,10 +121,7 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
             None => return Some((authority, None)),
         }
     };
-    let port = authority[port_start + 1..]
-        .parse::<u16>()
-        .ok()
-        .filter(|p| *p != 0)?;
+    let port = authority[port_start + 1..].parse::<u16>().ok().filter(|p| *p != 0)?;
     Some((&authority[..port_start], Some(port)))
 }
 
@@ -153,42 +137,23 @@ mod tests {
         let e = Endpoint::parse("https://s3.amazonaws.com:443").expect("valid");
         assert_eq!(e.default_addressing(), Addressing::Virtual);
         assert_eq!(e.host_for(Addressing::Virtual, "b"), "b.s3.amazonaws.com");
-        assert_eq!(
-            e.origin_for(Addressing::Virtual, "b"),
-            "https://b.s3.amazonaws.com"
-        );
+        assert_eq!(e.origin_for(Addressing::Virtual, "b"), "https://b.s3.amazonaws.com");
         let e = Endpoint::parse("http://[::1]:9000").expect("valid");
         assert_eq!(e.default_addressing(), Addressing::Path);
         assert_eq!(e.host_for(Addressing::Path, "b"), "[::1]:9000");
-        assert_eq!(
-            Endpoint::parse("http://localhost")
-                .expect("valid")
-                .default_addressing(),
-            Addressing::Path
-        );
+        assert_eq!(Endpoint::parse("http://localhost").expect("valid").default_addressing(), Addressing::Path);
     }
 
     #[test]
     fn rejects_bad_endpoints() {
-        for bad in [
-            "",
-            "ftp://x",
-            "https://",
-            "https://x/path",
-            "https://x:0",
-            "https://x:99999",
-            "https://[::1",
-        ] {
+        for bad in ["", "ftp://x", "https://", "https://x/path", "https://x:0", "https://x:99999", "https://[::1"] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn paths() {
-        assert_eq!(
-            request_path(Addressing::Virtual, "b", "a b/c+d"),
-            "/a%20b/c%2Bd"
-        );
+        assert_eq!(request_path(Addressing::Virtual, "b", "a b/c+d"), "/a%20b/c%2Bd");
         assert_eq!(request_path(Addressing::Path, "b", ""), "/b");
         assert_eq!(request_path(Addressing::Path, "b", "k"), "/b/k");
         assert_eq!(request_path(Addressing::Virtual, "b", ""), "/");

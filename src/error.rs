@@ -123,10 +123,7 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidInput {
-            field,
-            reason: reason.into(),
-        }
+        Error::InvalidInput { field, reason: reason.into() }
     }
 }
 
@@ -134,10 +131,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
-            Error::TooLarge { size, max } => write!(
-                f,
-                "the file is {size} bytes; the service stores at most {max} bytes in one object"
-            ),
+            Error::TooLarge { size, max } => {
+                write!(f, "the file is {size} bytes; the service stores at most {max} bytes in one object")
+            }
             Error::Provider(p) => {
                 write!(f, "the service answered {}", p.status)?;
                 if let Some(code) = &p.code {
@@ -188,12 +184,7 @@ mod tests {
         assert!(provider(403, Some("RequestTimeTooSkewed")).is_retryable());
         assert!(!provider(403, Some("SignatureDoesNotMatch")).is_retryable());
         assert!(!provider(404, Some("NoSuchUpload")).is_retryable());
-        assert!(
-            Error::Network {
-                message: "reset".into()
-            }
-            .is_retryable()
-        );
+        assert!(Error::Network { message: "reset".into() }.is_retryable());
         assert!(!Error::EtagNotExposed.is_retryable());
     }
 

@@ -20,9 +20,7 @@ pub fn encode_md5(digest: &[u8; 16], encoding: Md5Encoding) -> String {
 
 /// Whether an ETag (quoted or not, any case) is the hex MD5 `digest`.
 pub fn etag_matches_md5(etag: &str, digest: &[u8; 16]) -> bool {
-    etag.trim()
-        .trim_matches('"')
-        .eq_ignore_ascii_case(&hex::encode(digest))
+    etag.trim().trim_matches('"').eq_ignore_ascii_case(&hex::encode(digest))
 }
 
 #[cfg(test)]
@@ -32,18 +30,9 @@ mod tests {
     #[test]
     fn encodings() {
         let d = md5(b"");
-        assert_eq!(
-            encode_md5(&d, Md5Encoding::Base64),
-            "1B2M2Y8AsgTpgAmY7PhCfg=="
-        );
-        assert_eq!(
-            encode_md5(&d, Md5Encoding::Hex),
-            "d41d8cd98f00b204e9800998ecf8427e"
-        );
+        assert_eq!(encode_md5(&d, Md5Encoding::Base64), "1B2M2Y8AsgTpgAmY7PhCfg==");
+        assert_eq!(encode_md5(&d, Md5Encoding::Hex), "d41d8cd98f00b204e9800998ecf8427e");
         assert!(etag_matches_md5("\"D41D8CD98F00B204E9800998ECF8427E\"", &d));
-        assert!(!etag_matches_md5(
-            "\"d41d8cd98f00b204e9800998ecf8427e-2\"",
-            &d
-        ));
+        assert!(!etag_matches_md5("\"d41d8cd98f00b204e9800998ecf8427e-2\"", &d));
     }
 }

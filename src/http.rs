@@ -72,10 +72,7 @@ pub struct Response {
 impl Response {
     /// A header's value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Whether the status is 2xx.
@@ -88,9 +85,7 @@ impl Response {
     /// # Errors
     /// [`Error::InvalidResponse`] when the body is not UTF-8.
     pub fn text(&self, context: &'static str) -> Result<&str> {
-        std::str::from_utf8(&self.body).map_err(|e| Error::InvalidResponse {
-            context,
-            message: format!("body is not UTF-8: {e}"),
-        })
+        std::str::from_utf8(&self.body)
+            .map_err(|e| Error::InvalidResponse { context, message: format!("body is not UTF-8: {e}") })
     }
 }

@@ -36,46 +36,25 @@ impl PartPlan {
     /// # Errors
     /// [`Error::TooLarge`] beyond the service's maximum object size; [`Error::InvalidInput`] for a
     /// preferred part size of 0.
-    pub fn new(
-        total: u64,
-        limits: &PartLimits,
-        preferred: Option<u64>,
-        default_part_size: u64,
-    ) -> Result<Self> {
+    pub fn new(total: u64, limits: &PartLimits, preferred: Option<u64>, default_part_size: u64) -> Result<Self> {
         if total > limits.max_object_size {
-            return Err(Error::TooLarge {
-                size: total,
-                max: limits.max_object_size,
-            });
+            return Err(Error::TooLarge { size: total, max: limits.max_object_size });
         }
         if preferred == Some(0) {
             return Err(Error::invalid("partSize", "must be at least 1 byte"));
         }
-        let mut part_size = preferred
-            .unwrap_or(default_part_size)
-            .clamp(limits.min_part_size, limits.max_part_size);
+        let mut part_size = preferred.unwrap_or(default_part_size).clamp(limits.min_part_size, limits.max_part_size);
         let max_parts = u64::from(limits.max_parts);
         if total.div_ceil(part_size) > max_parts {
             let needed = total.div_ceil(max_parts);
-            part_size = needed
-                .div_ceil(MIB)
-                .saturating_mul(MIB)
-                .min(limits.max_part_size)
-                .max(needed);
+            part_size = needed.div_ceil(MIB).saturating_mul(MIB).min(limits.max_part_size).max(needed);
         }
         let count = total.div_ceil(part_size).max(1);
         let count = u16::try_from(count)
             .ok()
             .filter(|c| u64::from(*c) <= max_parts)
-            .ok_or(Error::TooLarge {
-                size: total,
-                max: limits.max_object_size,
-            })?;
-        Ok(PartPlan {
-            total,
-            part_size,
-            count,
-        })
+            .ok_or(Error::TooLarge { size: total, max: limits.max_object_size })?;
+        Ok(PartPlan { total, part_size, count })
     }
 
     /// Whether the file fits in one part (and so goes up with a single PutObject).
@@ -90,11 +69,7 @@ impl PartPlan {
         }
         let offset = u64::from(number - 1) * self.part_size;
         let size = self.part_size.min(self.total - offset);
-        Some(PartSpec {
-            number,
-            offset,
-            size,
-        })
+        Some(PartSpec { number, offset, size })
     }
 
     /// Every part in order.
@@ -165,17 +140,11 @@ mod tests {
 
             assert_eq!(
                 plan(p, l.max_object_size + 1, None),
-                Err(Error::TooLarge {
-                    size: l.max_object_size + 1,
-                    max: l.max_object_size
-                })
+                Err(Error::TooLarge { size: l.max_object_size + 1, max: l.max_object_size })
             );
             assert_eq!(
                 plan(p, u64::MAX, None).map(|_| ()),
-                Err(Error::TooLarge {
-                    size: u64::MAX,
-                    max: l.max_object_size
-                })
+                Err(Error::TooLarge { size: u64::MAX, max: l.max_object_size })
             );
         }
     }
@@ -183,28 +152,10 @@ mod tests {
     #[test]
     fn preferred_sizes_are_kept_within_limits() {
         let l = Provider::S3.profile().limits;
-        assert_eq!(
-            plan(Provider::S3, 100 * MIB, Some(16 * MIB))
-                .expect("ok")
-                .part_size,
-            16 * MIB
-        );
-        assert_eq!(
-            plan(Provider::S3, 100 * MIB, Some(1))
-                .expect("ok")
-                .part_size,
-            l.min_part_size
-        );
-        assert_eq!(
-            plan(Provider::S3, 100 * MIB, Some(u64::MAX))
-                .expect("ok")
-                .part_size,
-            l.max_part_size
-        );
-        assert!(matches!(
-            plan(Provider::S3, 1, Some(0)),
-            Err(Error::InvalidInput { .. })
-        ));
+        assert_eq!(plan(Provider::S3, 100 * MIB, Some(16 * MIB)).expect("ok").part_size, 16 * MIB);
+        assert_eq!(plan(Provider::S3, 100 * MIB, Some(1)).expect("ok").part_size, l.min_part_size);
+        assert_eq!(plan(Provider::S3, 100 * MIB, Some(u64::MAX)).expect("ok").part_size, l.max_part_size);
+        assert!(matches!(plan(Provider::S3, 1, Some(0)), Err(Error::InvalidInput { .. })));
         let nos = plan(Provider::Nos, 100 * MIB, Some(16 * 1024)).expect("ok");
         assert_eq!(nos.part_size, 16 * 1024);
         assert!(plan(Provider::S3, 5, None).expect("ok").part(2).is_none());

@@ -151,13 +151,7 @@ const KS3: Profile = Profile {
 
 impl Provider {
     /// Every provider.
-    pub const ALL: [Provider; 5] = [
-        Provider::S3,
-        Provider::Oss,
-        Provider::Obs,
-        Provider::Nos,
-        Provider::Ks3,
-    ];
+    pub const ALL: [Provider; 5] = [Provider::S3, Provider::Oss, Provider::Obs, Provider::Nos, Provider::Ks3];
 
     /// The provider's name in options: `s3`, `oss`, `obs`, `nos`, `ks3`.
     pub fn name(self) -> &'static str {
@@ -178,12 +172,7 @@ impl Provider {
         Self::ALL
             .into_iter()
             .find(|p| p.name() == name)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "provider",
-                    format!("{name:?} is not one of s3, oss, obs, nos, ks3"),
-                )
-            })
+            .ok_or_else(|| Error::invalid("provider", format!("{name:?} is not one of s3, oss, obs, nos, ks3")))
     }
 
     /// The service's profile.
@@ -231,17 +220,10 @@ mod tests {
             assert_eq!(profile.provider, p);
             assert_eq!(Provider::from_name(p.name()), Ok(p));
             let l = profile.limits;
-            assert!(
-                l.min_part_size <= profile.default_part_size
-                    && profile.default_part_size <= l.max_part_size
-            );
+            assert!(l.min_part_size <= profile.default_part_size && profile.default_part_size <= l.max_part_size);
             assert!(l.max_object_size <= l.max_part_size * u64::from(l.max_parts));
             assert!(profile.date_header().starts_with(profile.header_prefix));
-            assert!(
-                profile
-                    .security_token_header()
-                    .starts_with(profile.header_prefix)
-            );
+            assert!(profile.security_token_header().starts_with(profile.header_prefix));
         }
         assert_eq!(Provider::Nos.profile().content_md5, Md5Encoding::Hex);
         assert!(Provider::from_name("gcs").is_err());

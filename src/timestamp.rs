@@ -27,8 +27,7 @@ impl Timestamp {
     /// # Errors
     /// [`Error::InvalidInput`] when the string is not RFC 3339.
     pub fn parse_rfc3339(text: &str) -> Result<Self> {
-        let t = OffsetDateTime::parse(text, &Rfc3339)
-            .map_err(|e| Error::invalid("time", format!("{text:?}: {e}")))?;
+        let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| Error::invalid("time", format!("{text:?}: {e}")))?;
         Self::from_unix(t.unix_timestamp())
     }
 
@@ -49,13 +48,7 @@ impl Timestamp {
     /// `20130524T000000Z`, the V4 schemes' date format.
     pub(crate) fn iso_basic(self) -> String {
         let t = self.0;
-        format!(
-            "{}T{:02}{:02}{:02}Z",
-            self.date_stamp(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        format!("{}T{:02}{:02}{:02}Z", self.date_stamp(), t.hour(), t.minute(), t.second())
     }
 
     /// `20130524`, the date in a V4 credential scope.

@@ -6,10 +6,7 @@ use serde::de::DeserializeOwned;
 
 /// Deserialises `body` into `T`, matching elements by local name.
 pub(crate) fn parse<T: DeserializeOwned>(body: &str, context: &'static str) -> Result<T> {
-    quick_xml::de::from_str(body).map_err(|e| Error::InvalidResponse {
-        context,
-        message: e.to_string(),
-    })
+    quick_xml::de::from_str(body).map_err(|e| Error::InvalidResponse { context, message: e.to_string() })
 }
 
 /// The local name of the document's root element, if there is one.
@@ -37,14 +34,8 @@ mod tests {
 
     #[test]
     fn root_names() {
-        assert_eq!(
-            root_name("<?xml version=\"1.0\"?>\n\n  <Error><Code>x</Code></Error>").as_deref(),
-            Some("Error")
-        );
-        assert_eq!(
-            root_name("<s3:Result xmlns:s3=\"u\"/>").as_deref(),
-            Some("Result")
-        );
+        assert_eq!(root_name("<?xml version=\"1.0\"?>\n\n  <Error><Code>x</Code></Error>").as_deref(), Some("Error"));
+        assert_eq!(root_name("<s3:Result xmlns:s3=\"u\"/>").as_deref(), Some("Result"));
         assert_eq!(root_name("   ").as_deref(), None);
         assert_eq!(escape("\"a\"&<"), "&quot;a&quot;&amp;&lt;");
     }

@@ -57,13 +57,11 @@ struct Expect {
 
 /// Signs one case and compares every expected value; `Err` says what differed.
 fn run_case(case: &Case) -> Result<(), String> {
-    let scheme = Scheme::from_name(&case.scheme)
-        .ok_or_else(|| format!("scheme {:?} is not implemented", case.scheme))?;
+    let scheme =
+        Scheme::from_name(&case.scheme).ok_or_else(|| format!("scheme {:?} is not implemented", case.scheme))?;
     let auth = match case.auth.as_str() {
         "header" => Auth::Header,
-        "query" => Auth::Query {
-            expires_in: case.expires_in.ok_or("query auth without expires_in")?,
-        },
+        "query" => Auth::Query { expires_in: case.expires_in.ok_or("query auth without expires_in")? },
         other => return Err(format!("auth {other:?} is not implemented")),
     };
     let addressing = match case.request.addressing.as_str() {
@@ -73,11 +71,7 @@ fn run_case(case: &Case) -> Result<(), String> {
     };
     let endpoint = Endpoint::parse(&case.request.endpoint).map_err(|e| e.to_string())?;
     let c = &case.credentials;
-    let credentials = Credentials::new(
-        &c.access_key_id,
-        &c.secret_access_key,
-        c.session_token.clone(),
-    );
+    let credentials = Credentials::new(&c.access_key_id, &c.secret_access_key, c.session_token.clone());
     let input = SigningInput {
         method: &case.request.method,
         endpoint: &endpoint,
@@ -99,37 +93,19 @@ fn run_case(case: &Case) -> Result<(), String> {
 
     let mut problems = Vec::new();
     for (name, want) in &case.expect.headers {
-        let got = signed
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v);
+        let got = signed.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
         if got != Some(want) {
             problems.push(format!("header {name}: want {want:?}, got {got:?}"));
         }
     }
     // Query values are checked in the URL the browser will fetch, after percent-decoding.
-    let all_query: Vec<(String, String)> = case
-        .request
-        .query
-        .iter()
-        .chain(&signed.query)
-        .cloned()
-        .collect();
-    let url = request_url(
-        &endpoint,
-        addressing,
-        &case.request.bucket,
-        &case.request.key,
-        &all_query,
-    );
+    let all_query: Vec<(String, String)> = case.request.query.iter().chain(&signed.query).cloned().collect();
+    let url = request_url(&endpoint, addressing, &case.request.bucket, &case.request.key, &all_query);
     let sent = decoded_query(&url);
     for (name, want) in &case.expect.query {
         let got = sent.iter().find(|(n, _)| n == name).map(|(_, v)| v);
         if got != Some(want) {
-            problems.push(format!(
-                "query {name}: want {want:?}, got {got:?} (url {url})"
-            ));
+            problems.push(format!("query {name}: want {want:?}, got {got:?} (url {url})"));
         }
     }
     if problems.is_empty() {
@@ -138,10 +114,7 @@ fn run_case(case: &Case) -> Result<(), String> {
     if let Some(want) = &case.expect.string_to_sign
         && *want != signed.string_to_sign
     {
-        problems.push(format!(
-            "string to sign: want {want:?}, got {:?}",
-            signed.string_to_sign
-        ));
+        problems.push(format!("string to sign: want {want:?}, got {:?}", signed.string_to_sign));
     }
     Err(problems.join("; "))
 }
@@ -160,9 +133,7 @@ fn decoded_query(url: &str) -> Vec<(String, String)> {
 }
 
 fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// Runs every `*.json` file of `dir`; returns the number of cases and the failures.
@@ -173,18 +144,12 @@ fn run_folder(dir: &Path) -> (usize, Vec<String>) {
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect(),
         Err(e) => {
-            return (
-                0,
-                vec![format!("{}: cannot read the folder: {e}", dir.display())],
-            );
+            return (0, vec![format!("{}: cannot read the folder: {e}", dir.display())]);
         }
     };
     files.sort();
     if files.is_empty() {
-        return (
-            0,
-            vec![format!("{}: no *.json vector files", dir.display())],
-        );
+        return (0, vec![format!("{}: no *.json vector files", dir.display())]);
     }
     let mut count = 0;
     let mut failures = Vec::new();
@@ -214,12 +179,7 @@ fn assert_folders(dirs: &[PathBuf]) {
         println!("{}: {count} cases, {} failed", dir.display(), failed.len());
         failures.append(&mut failed);
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing vector cases:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failing vector cases:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -19,9 +19,7 @@ const SECRET_KEY: Option<&str> = option_env!("PARTWISE_TEST_SECRET_KEY");
 const MIB: u64 = 1024 * 1024;
 
 fn setting(value: Option<&'static str>, name: &str) -> &'static str {
-    value.unwrap_or_else(|| {
-        panic!("{name} was not set at compile time: run the browser tests through `npm test`")
-    })
+    value.unwrap_or_else(|| panic!("{name} was not set at compile time: run the browser tests through `npm test`"))
 }
 
 fn bucket() -> Bucket {
@@ -37,11 +35,7 @@ fn bucket() -> Bucket {
 }
 
 fn credentials(secret: &str) -> Credentials {
-    Credentials::new(
-        setting(ACCESS_KEY, "PARTWISE_TEST_ACCESS_KEY"),
-        secret,
-        None,
-    )
+    Credentials::new(setting(ACCESS_KEY, "PARTWISE_TEST_ACCESS_KEY"), secret, None)
 }
 
 fn good_credentials() -> Credentials {
@@ -70,26 +64,43 @@ fn unique_key(name: &str) -> String {
     format!("spine/{} {name} ü+%.bin", js_sys::Date::now())
 }
 
-async fn call(
-    bucket: &Bucket,
-    creds: &Credentials,
-    request: &Request,
-    file: Option<&web_sys::Blob>,
-) -> Response {
-    let signed = bucket
-        .sign(request, creds, now().expect("clock"), Auth::Header)
-        .expect("signed");
+async fn call(bucket: &Bucket, creds: &Credentials, request: &Request, file: Option<&web_sys::Blob>) -> Response {
+    let signed = bucket.sign(request, creds, now().expect("clock"), Auth::Header).expect("signed");
     send(&signed, file).await.expect("fetch")
 }
 
-async fn read_object(bucket: &Bucket, key: &str) -> Vec<u8> {
-    let get = Request {
-        method: Method::Get,
+/// Starts a multipart upload and returns its id.
+async fn initiate(bucket: &Bucket, creds: &Credentials, key: &str) -> String {
+    let create = CreateMultipartUpload { key: key.to_owned(), options: ObjectOptions::default() };
+    let answer = call(bucket, creds, &create.request(bucket.profile()).expect("request"), None).await;
+    CreateMultipartUpload::parse(&answer, bucket.profile()).expect("initiated").upload_id
+}
+
+/// An UploadPart of `size` bytes at `offset`, whose Content-MD5 is that of `md5_of`.
+fn part(key: &str, upload_id: &str, number: u16, offset: u64, size: u64, md5_of: &[u8]) -> UploadPart {
+    UploadPart {
         key: key.to_owned(),
-        query: vec![],
-        headers: vec![],
-        body: Body::Empty,
-    };
+        upload_id: upload_id.to_owned(),
+        part_number: number,
+        offset,
+        size,
+        content_md5: Some(encode_md5(&md5(md5_of), Provider::S3.profile().content_md5)),
+    }
+}
+
+/// Sends a request built by `request` and reads the answer with `parse`.
+async fn run<T>(
+    bucket: &Bucket,
+    request: Result<Request, Error>,
+    file: Option<&web_sys::Blob>,
+    parse: fn(&Response, &partwise::Profile) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let answer = call(bucket, &good_credentials(), &request.expect("request"), file).await;
+    parse(&answer, bucket.profile())
+}
+
+async fn read_object(bucket: &Bucket, key: &str) -> Vec<u8> {
+    let get = Request { method: Method::Get, key: key.to_owned(), query: vec![], headers: vec![], body: Body::Empty };
     let answer = call(bucket, &good_credentials(), &get, None).await;
     assert_eq!(answer.status, 200, "GET {key}");
     answer.body
@@ -102,119 +113,35 @@ async fn multipart_round_trip_with_header_signing() {
     let data = bytes(5 * MIB + 1234, 7);
     let file = blob(&data);
     let key = unique_key("round trip");
+    let upload_id = initiate(&bucket, &creds, &key).await;
 
-    let create = CreateMultipartUpload {
-        key: key.clone(),
-        options: ObjectOptions::default(),
-    };
-    let upload_id = CreateMultipartUpload::parse(
-        &call(
-            &bucket,
-            &creds,
-            &create.request(profile).expect("req"),
-            None,
-        )
-        .await,
-        profile,
-    )
-    .expect("initiated")
-    .upload_id;
-
-    let plan = PartPlan::new(
-        data.len() as u64,
-        &profile.limits,
-        Some(5 * MIB),
-        profile.default_part_size,
-    )
-    .expect("plan");
+    let plan =
+        PartPlan::new(data.len() as u64, &profile.limits, Some(5 * MIB), profile.default_part_size).expect("plan");
     assert_eq!(plan.count, 2);
     let mut parts = Vec::new();
     for spec in plan.parts() {
-        let digest = md5(&data[spec.offset as usize..(spec.offset + spec.size) as usize]);
-        let part = UploadPart {
-            key: key.clone(),
-            upload_id: upload_id.clone(),
-            part_number: spec.number,
-            offset: spec.offset,
-            size: spec.size,
-            content_md5: Some(encode_md5(&digest, profile.content_md5)),
-        };
-        let etag = UploadPart::parse(
-            &call(
-                &bucket,
-                &creds,
-                &part.request(profile).expect("req"),
-                Some(&file),
-            )
-            .await,
-            profile,
-        )
-        .expect("part stored");
-        assert!(
-            etag_matches_md5(&etag, &digest),
-            "ETag {etag} is the part's MD5"
-        );
-        parts.push(CompletedPart {
-            part_number: spec.number,
-            etag,
-        });
+        let bytes = &data[spec.offset as usize..(spec.offset + spec.size) as usize];
+        let upload = part(&key, &upload_id, spec.number, spec.offset, spec.size, bytes);
+        let etag = run(&bucket, upload.request(profile), Some(&file), UploadPart::parse).await.expect("part stored");
+        assert!(etag_matches_md5(&etag, &md5(bytes)), "ETag {etag} is the part's MD5");
+        parts.push(CompletedPart { part_number: spec.number, etag });
     }
 
-    let list = ListParts {
-        key: key.clone(),
-        upload_id: upload_id.clone(),
-        max_parts: Some(1),
-        part_number_marker: None,
-    };
-    let first = ListParts::parse(
-        &call(&bucket, &creds, &list.request(profile).expect("req"), None).await,
-        profile,
-    )
-    .expect("page 1");
+    let list =
+        ListParts { key: key.clone(), upload_id: upload_id.clone(), max_parts: Some(1), part_number_marker: None };
+    let first = run(&bucket, list.request(profile), None, ListParts::parse).await.expect("page 1");
     let next = list.next(&first).expect("markers").expect("a second page");
-    let second = ListParts::parse(
-        &call(&bucket, &creds, &next.request(profile).expect("req"), None).await,
-        profile,
-    )
-    .expect("page 2");
-    let listed: Vec<(u16, u64, String)> = first
-        .parts
-        .iter()
-        .chain(&second.parts)
-        .map(|p| (p.part_number, p.size, p.etag.clone()))
-        .collect();
-    let expected: Vec<(u16, u64, String)> = plan
-        .parts()
-        .zip(&parts)
-        .map(|(s, p)| (s.number, s.size, p.etag.clone()))
-        .collect();
+    let second = run(&bucket, next.request(profile), None, ListParts::parse).await.expect("page 2");
+    let listed: Vec<(u16, u64, String)> =
+        first.parts.iter().chain(&second.parts).map(|p| (p.part_number, p.size, p.etag.clone())).collect();
+    let expected: Vec<(u16, u64, String)> =
+        plan.parts().zip(&parts).map(|(s, p)| (s.number, s.size, p.etag.clone())).collect();
     assert_eq!(listed, expected);
 
-    let complete = CompleteMultipartUpload {
-        key: key.clone(),
-        upload_id,
-        parts,
-    };
-    let done = CompleteMultipartUpload::parse(
-        &call(
-            &bucket,
-            &creds,
-            &complete.request(profile).expect("req"),
-            None,
-        )
-        .await,
-        profile,
-    )
-    .expect("completed");
-    assert!(
-        done.etag.trim_matches('"').ends_with("-2"),
-        "multipart ETag {}",
-        done.etag
-    );
-    assert!(
-        read_object(&bucket, &key).await == data,
-        "the object read back equals the file"
-    );
+    let complete = CompleteMultipartUpload { key: key.clone(), upload_id, parts };
+    let done = run(&bucket, complete.request(profile), None, CompleteMultipartUpload::parse).await.expect("completed");
+    assert!(done.etag.trim_matches('"').ends_with("-2"), "multipart ETag {}", done.etag);
+    assert!(read_object(&bucket, &key).await == data, "the object read back equals the file");
 }
 
 #[wasm_bindgen_test]
@@ -224,35 +151,12 @@ async fn upload_part_through_a_presigned_url() {
     let data = bytes(300_000, 11);
     let file = blob(&data);
     let key = unique_key("presigned");
-    let create = CreateMultipartUpload {
-        key: key.clone(),
-        options: ObjectOptions::default(),
-    };
-    let upload_id = CreateMultipartUpload::parse(
-        &call(
-            &bucket,
-            &creds,
-            &create.request(profile).expect("req"),
-            None,
-        )
-        .await,
-        profile,
-    )
-    .expect("initiated")
-    .upload_id;
+    let upload_id = initiate(&bucket, &creds, &key).await;
 
-    let digest = md5(&data);
-    let part = UploadPart {
-        key: key.clone(),
-        upload_id: upload_id.clone(),
-        part_number: 1,
-        offset: 0,
-        size: data.len() as u64,
-        content_md5: Some(encode_md5(&digest, profile.content_md5)),
-    };
+    let upload = part(&key, &upload_id, 1, 0, data.len() as u64, &data);
     let presigned = bucket
         .sign(
-            &part.request(profile).expect("req"),
+            &upload.request(profile).expect("request"),
             &creds,
             now().expect("clock"),
             Auth::Query { expires_in: 300 },
@@ -260,32 +164,12 @@ async fn upload_part_through_a_presigned_url() {
         .expect("presigned");
     assert!(presigned.url.contains("X-Amz-Signature="));
     assert!(!presigned.headers.iter().any(|(n, _)| n == "authorization"));
-    let etag = UploadPart::parse(
-        &send(&presigned, Some(&file)).await.expect("fetch"),
-        profile,
-    )
-    .expect("part stored");
-    assert!(etag_matches_md5(&etag, &digest));
+    let etag = UploadPart::parse(&send(&presigned, Some(&file)).await.expect("fetch"), profile).expect("part stored");
+    assert!(etag_matches_md5(&etag, &md5(&data)));
 
-    let complete = CompleteMultipartUpload {
-        key: key.clone(),
-        upload_id,
-        parts: vec![CompletedPart {
-            part_number: 1,
-            etag,
-        }],
-    };
-    CompleteMultipartUpload::parse(
-        &call(
-            &bucket,
-            &creds,
-            &complete.request(profile).expect("req"),
-            None,
-        )
-        .await,
-        profile,
-    )
-    .expect("completed");
+    let complete =
+        CompleteMultipartUpload { key: key.clone(), upload_id, parts: vec![CompletedPart { part_number: 1, etag }] };
+    run(&bucket, complete.request(profile), None, CompleteMultipartUpload::parse).await.expect("completed");
     assert!(read_object(&bucket, &key).await == data);
 }
 
@@ -295,63 +179,16 @@ async fn a_wrong_md5_is_refused_and_abort_forgets_the_upload() {
     let profile = bucket.profile();
     let file = blob(&bytes(1000, 3));
     let key = unique_key("aborted");
-    let create = CreateMultipartUpload {
-        key: key.clone(),
-        options: ObjectOptions::default(),
-    };
-    let upload_id = CreateMultipartUpload::parse(
-        &call(
-            &bucket,
-            &creds,
-            &create.request(profile).expect("req"),
-            None,
-        )
-        .await,
-        profile,
-    )
-    .expect("initiated")
-    .upload_id;
-    let wrong = UploadPart {
-        key: key.clone(),
-        upload_id: upload_id.clone(),
-        part_number: 1,
-        offset: 0,
-        size: 1000,
-        content_md5: Some(encode_md5(&md5(b"other bytes"), profile.content_md5)),
-    };
-    let refused = UploadPart::parse(
-        &call(
-            &bucket,
-            &creds,
-            &wrong.request(profile).expect("req"),
-            Some(&file),
-        )
-        .await,
-        profile,
-    )
-    .expect_err("BadDigest");
+    let upload_id = initiate(&bucket, &creds, &key).await;
+
+    let wrong = part(&key, &upload_id, 1, 0, 1000, b"other bytes");
+    let refused = run(&bucket, wrong.request(profile), Some(&file), UploadPart::parse).await.expect_err("BadDigest");
     assert_eq!(refused.provider_code(), Some("BadDigest"));
 
-    let abort = AbortMultipartUpload {
-        key: key.clone(),
-        upload_id: upload_id.clone(),
-    };
-    AbortMultipartUpload::parse(
-        &call(&bucket, &creds, &abort.request(profile).expect("req"), None).await,
-        profile,
-    )
-    .expect("aborted");
-    let list = ListParts {
-        key,
-        upload_id,
-        max_parts: None,
-        part_number_marker: None,
-    };
-    let gone = ListParts::parse(
-        &call(&bucket, &creds, &list.request(profile).expect("req"), None).await,
-        profile,
-    )
-    .expect_err("the upload is gone");
+    let abort = AbortMultipartUpload { key: key.clone(), upload_id: upload_id.clone() };
+    run(&bucket, abort.request(profile), None, AbortMultipartUpload::parse).await.expect("aborted");
+    let list = ListParts { key, upload_id, max_parts: None, part_number_marker: None };
+    let gone = run(&bucket, list.request(profile), None, ListParts::parse).await.expect_err("the upload is gone");
     assert_eq!(gone.provider_code(), Some("NoSuchUpload"));
 }
 
@@ -359,25 +196,15 @@ async fn a_wrong_md5_is_refused_and_abort_forgets_the_upload() {
 async fn a_wrong_secret_is_a_typed_signature_error() {
     let bucket = bucket();
     let profile = bucket.profile();
-    let create = CreateMultipartUpload {
-        key: unique_key("wrong secret"),
-        options: ObjectOptions::default(),
-    };
-    let answer = call(
-        &bucket,
-        &credentials("not-the-secret"),
-        &create.request(profile).expect("req"),
-        None,
-    )
-    .await;
+    let create = CreateMultipartUpload { key: unique_key("wrong secret"), options: ObjectOptions::default() };
+    let answer = call(&bucket, &credentials("not-the-secret"), &create.request(profile).expect("request"), None).await;
     let error = CreateMultipartUpload::parse(&answer, profile).expect_err("refused");
     assert!(matches!(error, Error::Provider(_)));
     assert_eq!(error.status(), Some(403));
     assert_eq!(error.provider_code(), Some("SignatureDoesNotMatch"));
-    assert!(
-        !error.is_retryable(),
-        "a wrong secret is not worth retrying"
-    );
+    assert!(!error.is_retryable(), "a wrong secret is not worth retrying");
+    assert!(error.request_id().is_some(), "the bucket's CORS rule exposes the request id");
+    assert!(answer.header("date").is_some(), "the bucket's CORS rule exposes Date (for clock-skew correction)");
 }
 
 #[wasm_bindgen_test]
@@ -386,17 +213,8 @@ async fn upload_file_picks_put_or_multipart() {
     for (size, seed) in [(0, 1), (1, 2), (6 * MIB + 5, 3)] {
         let data = bytes(size, seed);
         let key = unique_key(&format!("whole {size}"));
-        let etag = upload_file(&bucket, &creds, &key, &blob(&data), Some(5 * MIB))
-            .await
-            .expect("uploaded");
-        assert_eq!(
-            etag.trim_matches('"').ends_with("-2"),
-            size > 5 * MIB,
-            "{size} B gave ETag {etag}"
-        );
-        assert!(
-            read_object(&bucket, &key).await == data,
-            "{size} B read back"
-        );
+        let etag = upload_file(&bucket, &creds, &key, &blob(&data), Some(5 * MIB)).await.expect("uploaded");
+        assert_eq!(etag.trim_matches('"').ends_with("-2"), size > 5 * MIB, "{size} B gave ETag {etag}");
+        assert!(read_object(&bucket, &key).await == data, "{size} B read back");
     }
 }

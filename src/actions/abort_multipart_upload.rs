@@ -21,11 +21,7 @@ impl AbortMultipartUpload {
     /// [`crate::Error::InvalidInput`] for a bad key or upload id.
     pub fn request(&self, profile: &Profile) -> Result<Request> {
         let query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
-        Ok(request(
-            Method::Delete,
-            checked_key(&self.key, profile)?,
-            query,
-        ))
+        Ok(request(Method::Delete, checked_key(&self.key, profile)?, query))
     }
 
     /// Reads the answer (204 on success; `NoSuchUpload` comes back as a provider error).

@@ -60,20 +60,14 @@ impl CompleteMultipartUpload {
     /// [`Error::InvalidInput`] for no parts, a repeated or out-of-range part number, or a bad key.
     pub fn request(&self, profile: &Profile) -> Result<Request> {
         if self.parts.is_empty() {
-            return Err(Error::invalid(
-                "parts",
-                "a multipart upload needs at least one part",
-            ));
+            return Err(Error::invalid("parts", "a multipart upload needs at least one part"));
         }
         let mut parts: Vec<&CompletedPart> = self.parts.iter().collect();
         parts.sort_by_key(|p| p.part_number);
         let mut body = String::from("<CompleteMultipartUpload>");
         for pair in parts.windows(2) {
             if pair[0].part_number == pair[1].part_number {
-                return Err(Error::invalid(
-                    "parts",
-                    format!("part {} is listed twice", pair[0].part_number),
-                ));
+                return Err(Error::invalid("parts", format!("part {} is listed twice", pair[0].part_number)));
             }
         }
         for part in parts {
@@ -89,10 +83,7 @@ impl CompleteMultipartUpload {
         let mut r = request(Method::Post, checked_key(&self.key, profile)?, query);
         r.headers = vec![
             ("content-type".into(), "application/xml".into()),
-            (
-                "content-md5".into(),
-                encode_md5(&md5(body.as_bytes()), profile.content_md5),
-            ),
+            ("content-md5".into(), encode_md5(&md5(body.as_bytes()), profile.content_md5)),
         ];
         r.body = Body::Text(body);
         Ok(r)
@@ -110,19 +101,11 @@ impl CompleteMultipartUpload {
             Some("Error") => Err(provider_error(response, profile)),
             Some("CompleteMultipartUploadResult") => {
                 let r: CompleteMultipartUploadResult = xml::parse(body, "CompleteMultipartUpload")?;
-                Ok(CompletedUpload {
-                    location: r.location,
-                    bucket: r.bucket,
-                    key: r.key,
-                    etag: r.etag,
-                })
+                Ok(CompletedUpload { location: r.location, bucket: r.bucket, key: r.key, etag: r.etag })
             }
             other => Err(Error::InvalidResponse {
                 context: "CompleteMultipartUpload",
-                message: format!(
-                    "expected CompleteMultipartUploadResult, got {}",
-                    other.unwrap_or("no document")
-                ),
+                message: format!("expected CompleteMultipartUploadResult, got {}", other.unwrap_or("no document")),
             }),
         }
     }

@@ -43,11 +43,7 @@ impl CreateMultipartUpload {
     /// # Errors
     /// [`Error::InvalidInput`] for a bad key or header.
     pub fn request(&self, profile: &Profile) -> Result<Request> {
-        let mut r = request(
-            Method::Post,
-            checked_key(&self.key, profile)?,
-            vec![("uploads".into(), String::new())],
-        );
+        let mut r = request(Method::Post, checked_key(&self.key, profile)?, vec![("uploads".into(), String::new())]);
         r.headers = self.options.headers(profile)?;
         Ok(r)
     }
@@ -58,10 +54,8 @@ impl CreateMultipartUpload {
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
     pub fn parse(response: &Response, profile: &Profile) -> Result<CreatedUpload> {
         check(response, profile)?;
-        let r: InitiateMultipartUploadResult = xml::parse(
-            response.text("InitiateMultipartUpload")?,
-            "InitiateMultipartUpload",
-        )?;
+        let r: InitiateMultipartUploadResult =
+            xml::parse(response.text("InitiateMultipartUpload")?, "InitiateMultipartUpload")?;
         let upload_id = r.upload_id.trim().to_owned();
         if upload_id.is_empty() {
             return Err(Error::InvalidResponse {
@@ -69,10 +63,6 @@ impl CreateMultipartUpload {
                 message: "empty UploadId".into(),
             });
         }
-        Ok(CreatedUpload {
-            bucket: r.bucket.trim().to_owned(),
-            key: r.key,
-            upload_id,
-        })
+        Ok(CreatedUpload { bucket: r.bucket.trim().to_owned(), key: r.key, upload_id })
     }
 }

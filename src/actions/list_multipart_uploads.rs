@@ -93,10 +93,7 @@ impl ListMultipartUploads {
         add("upload-id-marker", &self.upload_id_marker);
         if let Some(max) = self.max_uploads {
             if !(1..=1000).contains(&max) {
-                return Err(Error::invalid(
-                    "maxUploads",
-                    format!("{max} is outside 1..=1000"),
-                ));
+                return Err(Error::invalid("maxUploads", format!("{max} is outside 1..=1000")));
             }
             query.push(("max-uploads".into(), max.to_string()));
         }
@@ -112,14 +109,8 @@ impl ListMultipartUploads {
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
     pub fn parse(response: &Response, profile: &Profile) -> Result<UploadsPage> {
         check(response, profile)?;
-        let r: ListMultipartUploadsResult = xml::parse(
-            response.text("ListMultipartUploads")?,
-            "ListMultipartUploads",
-        )?;
-        let encoded = r
-            .encoding_type
-            .as_deref()
-            .is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
+        let r: ListMultipartUploadsResult = xml::parse(response.text("ListMultipartUploads")?, "ListMultipartUploads")?;
+        let encoded = r.encoding_type.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
         let decode = |s: String| if encoded { url_decode(&s) } else { s };
         let nonempty = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         Ok(UploadsPage {
@@ -132,11 +123,7 @@ impl ListMultipartUploads {
                     initiated: u.initiated,
                 })
                 .collect(),
-            common_prefixes: r
-                .common_prefixes
-                .into_iter()
-                .map(|p| decode(p.prefix))
-                .collect(),
+            common_prefixes: r.common_prefixes.into_iter().map(|p| decode(p.prefix)).collect(),
             is_truncated: r.is_truncated,
             next_key_marker: nonempty(r.next_key_marker).map(decode),
             next_upload_id_marker: nonempty(r.next_upload_id_marker),
@@ -151,29 +138,18 @@ impl ListMultipartUploads {
         if !page.is_truncated {
             return Ok(None);
         }
-        let key_marker = page
-            .next_key_marker
-            .clone()
-            .or_else(|| page.uploads.last().map(|u| u.key.clone()));
+        let key_marker = page.next_key_marker.clone().or_else(|| page.uploads.last().map(|u| u.key.clone()));
         let upload_id_marker = page.next_upload_id_marker.clone();
-        if key_marker.is_none()
-            || (key_marker == self.key_marker && upload_id_marker == self.upload_id_marker)
-        {
+        if key_marker.is_none() || (key_marker == self.key_marker && upload_id_marker == self.upload_id_marker) {
             return Err(Error::InvalidResponse {
                 context: "ListMultipartUploads",
                 message: "a truncated page without new markers".into(),
             });
         }
-        Ok(Some(ListMultipartUploads {
-            key_marker,
-            upload_id_marker,
-            ..self.clone()
-        }))
+        Ok(Some(ListMultipartUploads { key_marker, upload_id_marker, ..self.clone() }))
     }
 }
 
 fn url_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(&text.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
 }

@@ -60,21 +60,14 @@ impl ListParts {
         let mut query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
         if let Some(max) = self.max_parts {
             if !(1..=1000).contains(&max) {
-                return Err(Error::invalid(
-                    "maxParts",
-                    format!("{max} is outside 1..=1000"),
-                ));
+                return Err(Error::invalid("maxParts", format!("{max} is outside 1..=1000")));
             }
             query.push(("max-parts".into(), max.to_string()));
         }
         if let Some(marker) = self.part_number_marker {
             query.push(("part-number-marker".into(), marker.to_string()));
         }
-        Ok(request(
-            Method::Get,
-            checked_key(&self.key, profile)?,
-            query,
-        ))
+        Ok(request(Method::Get, checked_key(&self.key, profile)?, query))
     }
 
     /// Reads one page.
@@ -106,9 +99,6 @@ impl ListParts {
                 context: "ListParts",
                 message: "a truncated page without a next part number marker".into(),
             })?;
-        Ok(Some(ListParts {
-            part_number_marker: Some(marker),
-            ..self.clone()
-        }))
+        Ok(Some(ListParts { part_number_marker: Some(marker), ..self.clone() }))
     }
 }

@@ -44,16 +44,10 @@ impl ObjectOptions {
         }
         for (name, value) in &self.metadata {
             let name = checked_name("metadata", name)?;
-            out.push((
-                format!("{}{name}", profile.metadata_prefix()),
-                checked_value("metadata", value)?,
-            ));
+            out.push((format!("{}{name}", profile.metadata_prefix()), checked_value("metadata", value)?));
         }
         for (name, value) in &self.headers {
-            out.push((
-                checked_name("headers", name)?,
-                checked_value("headers", value)?,
-            ));
+            out.push((checked_name("headers", name)?, checked_value("headers", value)?));
         }
         Ok(out)
     }
@@ -82,10 +76,7 @@ pub fn provider_error(response: &Response, profile: &Profile) -> Error {
     };
     let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let message = clean(parsed.message).unwrap_or_else(|| reason(response.status).to_owned());
-    let request_id = response
-        .header(profile.request_id_header)
-        .map(str::to_owned)
-        .or(parsed.request_id);
+    let request_id = response.header(profile.request_id_header).map(str::to_owned).or(parsed.request_id);
     Error::Provider(ProviderError {
         status: response.status,
         code: clean(parsed.code),
@@ -97,11 +88,7 @@ pub fn provider_error(response: &Response, profile: &Profile) -> Error {
 
 /// `Ok(())` for 2xx answers, the provider error otherwise.
 fn check(response: &Response, profile: &Profile) -> Result<()> {
-    if response.is_success() {
-        Ok(())
-    } else {
-        Err(provider_error(response, profile))
-    }
+    if response.is_success() { Ok(()) } else { Err(provider_error(response, profile)) }
 }
 
 fn reason(status: u16) -> &'static str {
@@ -131,10 +118,7 @@ fn checked_key(key: &str, profile: &Profile) -> Result<String> {
     }
     let max = profile.limits.max_key_bytes;
     if key.len() > max {
-        return Err(Error::invalid(
-            "key",
-            format!("is {} bytes of UTF-8; the service allows {max}", key.len()),
-        ));
+        return Err(Error::invalid("key", format!("is {} bytes of UTF-8; the service allows {max}", key.len())));
     }
     Ok(key.to_owned())
 }
@@ -143,10 +127,7 @@ fn checked_key(key: &str, profile: &Profile) -> Result<String> {
 fn checked_part_number(number: u16, profile: &Profile) -> Result<u16> {
     let max = profile.limits.max_parts;
     if number == 0 || number > max {
-        return Err(Error::invalid(
-            "partNumber",
-            format!("{number} is outside 1..={max}"),
-        ));
+        return Err(Error::invalid("partNumber", format!("{number} is outside 1..={max}")));
     }
     Ok(number)
 }
@@ -160,43 +141,25 @@ fn checked_upload_id(upload_id: &str) -> Result<String> {
 
 /// Header names are HTTP tokens.
 fn checked_name(field: &'static str, name: &str) -> Result<String> {
-    let ok = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if ok {
         Ok(name.to_ascii_lowercase())
     } else {
-        Err(Error::invalid(
-            field,
-            format!("{name:?} is not a valid header name"),
-        ))
+        Err(Error::invalid(field, format!("{name:?} is not a valid header name")))
     }
 }
 
 /// Header values are visible ASCII and spaces: what every service signs and every browser sends.
 fn checked_value(field: &'static str, value: &str) -> Result<String> {
-    if value
-        .bytes()
-        .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
-    {
+    if value.bytes().all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)) {
         Ok(value.trim().to_owned())
     } else {
-        Err(Error::invalid(
-            field,
-            format!("{value:?} has characters a header cannot carry; encode them first"),
-        ))
+        Err(Error::invalid(field, format!("{value:?} has characters a header cannot carry; encode them first")))
     }
 }
 
 fn request(method: crate::http::Method, key: String, query: Vec<(String, String)>) -> Request {
-    Request {
-        method,
-        key,
-        query,
-        headers: Vec::new(),
-        body: crate::http::Body::Empty,
-    }
+    Request { method, key, query, headers: Vec::new(), body: crate::http::Body::Empty }
 }
 
 #[cfg(test)]
@@ -207,10 +170,7 @@ mod tests {
     fn response(status: u16, body: &str, headers: &[(&str, &str)]) -> Response {
         Response {
             status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
+            headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
             body: body.as_bytes().to_vec(),
         }
     }
@@ -219,10 +179,7 @@ mod tests {
     fn error_from_body_and_headers() {
         let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>\
                     <RequestId>body-id</RequestId><HostId>h</HostId><StringToSign>x</StringToSign></Error>";
-        let e = provider_error(
-            &response(403, body, &[("X-Amz-Request-Id", "hdr-id")]),
-            Provider::S3.profile(),
-        );
+        let e = provider_error(&response(403, body, &[("X-Amz-Request-Id", "hdr-id")]), Provider::S3.profile());
         assert_eq!(e.provider_code(), Some("SignatureDoesNotMatch"));
         assert_eq!(e.request_id(), Some("hdr-id"));
         assert_eq!(e.status(), Some(403));
@@ -236,15 +193,9 @@ mod tests {
         let e = provider_error(&response(503, "", &[]), Provider::Obs.profile());
         assert_eq!((e.provider_code(), e.is_retryable()), (None, true));
         assert!(e.to_string().contains("Service Unavailable"));
-        let e = provider_error(
-            &response(502, "<html>bad gateway</html>", &[]),
-            Provider::Nos.profile(),
-        );
+        let e = provider_error(&response(502, "<html>bad gateway</html>", &[]), Provider::Nos.profile());
         assert_eq!(e.provider_code(), None);
-        let e = provider_error(
-            &response(400, "<Error><Code>Broken", &[]),
-            Provider::Ks3.profile(),
-        );
+        let e = provider_error(&response(400, "<Error><Code>Broken", &[]), Provider::Ks3.profile());
         assert_eq!(e.status(), Some(400));
     }
 
@@ -279,10 +230,7 @@ mod tests {
                 ("cache-control".to_owned(), "no-cache".to_owned()),
             ]
         );
-        let bad = ObjectOptions {
-            metadata: vec![("a b".into(), "x".into())],
-            ..Default::default()
-        };
+        let bad = ObjectOptions { metadata: vec![("a b".into(), "x".into())], ..Default::default() };
         assert!(bad.headers(Provider::S3.profile()).is_err());
     }
 }

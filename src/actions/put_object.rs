@@ -30,10 +30,7 @@ impl PutObject {
         if let Some(md5) = &self.content_md5 {
             r.headers.push(("content-md5".into(), md5.clone()));
         }
-        r.body = Body::Range {
-            offset: 0,
-            len: self.size,
-        };
+        r.body = Body::Range { offset: 0, len: self.size };
         Ok(r)
     }
 

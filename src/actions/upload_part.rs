@@ -29,20 +29,14 @@ impl UploadPart {
     /// [`Error::InvalidInput`] for a bad key, upload id or part number.
     pub fn request(&self, profile: &Profile) -> Result<Request> {
         let query = vec![
-            (
-                "partNumber".into(),
-                checked_part_number(self.part_number, profile)?.to_string(),
-            ),
+            ("partNumber".into(), checked_part_number(self.part_number, profile)?.to_string()),
             ("uploadId".into(), checked_upload_id(&self.upload_id)?),
         ];
         let mut r = request(Method::Put, checked_key(&self.key, profile)?, query);
         if let Some(md5) = &self.content_md5 {
             r.headers.push(("content-md5".into(), md5.clone()));
         }
-        r.body = Body::Range {
-            offset: self.offset,
-            len: self.size,
-        };
+        r.body = Body::Range { offset: self.offset, len: self.size };
         Ok(r)
     }
 

@@ -3,19 +3,11 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// RFC 3986 unreserved characters stay; everything else (including `/`) is `%XX`.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 /// As [`UNRESERVED`], but `/` stays: object keys in paths.
 const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 /// Java `URLEncoder` with `+` written `%20`: the NOS resource key (`/` is encoded).
-const NOS_KEY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'*')
-    .remove(b'_');
+const NOS_KEY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'*').remove(b'_');
 
 /// Encodes a query key or value (SigV4 `UriEncode`).
 pub(crate) fn uri_encode(text: &str) -> String {

@@ -44,15 +44,8 @@ pub enum Scheme {
 
 impl Scheme {
     /// Every scheme, in the order of the table above.
-    pub const ALL: [Scheme; 7] = [
-        Scheme::AwsV4,
-        Scheme::OssV4,
-        Scheme::OssV1,
-        Scheme::Obs,
-        Scheme::Nos,
-        Scheme::Ks3V2,
-        Scheme::Ks3V4,
-    ];
+    pub const ALL: [Scheme; 7] =
+        [Scheme::AwsV4, Scheme::OssV4, Scheme::OssV1, Scheme::Obs, Scheme::Nos, Scheme::Ks3V2, Scheme::Ks3V4];
 
     /// The scheme's name as used in options and vector files (`aws-v4`, `oss-v1`, …).
     pub fn name(self) -> &'static str {
@@ -142,10 +135,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -245,12 +235,10 @@ pub fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Sign
 
 /// The region a V4 scheme needs.
 fn required_region<'a>(params: &SigningParams<'a>) -> Result<&'a str> {
-    params.region.filter(|r| !r.is_empty()).ok_or_else(|| {
-        Error::invalid(
-            "region",
-            format!("{} signing needs a region", params.scheme.name()),
-        )
-    })
+    params
+        .region
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| Error::invalid("region", format!("{} signing needs a region", params.scheme.name())))
 }
 
 #[cfg(test)]
@@ -270,31 +258,12 @@ mod tests {
         let endpoint = Endpoint::parse("https://example.com:8443").expect("valid");
         let creds = Credentials::new("AK", "SK", Some("T/+=".into()));
         let time = Timestamp::from_unix(0).expect("valid");
-        let keys = [
-            "",
-            "/",
-            "//a//",
-            "a b+c%d~e!*'()=&?#;:@,$",
-            "中文/ü/😀",
-            "\u{0}\n\t",
-            &"k".repeat(5000),
-        ];
-        let headers = vec![
-            ("X-Amz-Meta-A".to_owned(), " \t ".to_owned()),
-            ("content-md5".to_owned(), String::new()),
-        ];
-        let query = vec![
-            ("uploads".to_owned(), String::new()),
-            ("a b".to_owned(), "c&d=e".to_owned()),
-        ];
+        let keys = ["", "/", "//a//", "a b+c%d~e!*'()=&?#;:@,$", "中文/ü/😀", "\u{0}\n\t", &"k".repeat(5000)];
+        let headers = vec![("X-Amz-Meta-A".to_owned(), " \t ".to_owned()), ("content-md5".to_owned(), String::new())];
+        let query = vec![("uploads".to_owned(), String::new()), ("a b".to_owned(), "c&d=e".to_owned())];
         for scheme in Scheme::ALL {
             for key in keys {
-                for auth in [
-                    Auth::Header,
-                    Auth::Query {
-                        expires_in: 604_800,
-                    },
-                ] {
+                for auth in [Auth::Header, Auth::Query { expires_in: 604_800 }] {
                     for addressing in [Addressing::Virtual, Addressing::Path] {
                         let input = SigningInput {
                             method: "PUT",
@@ -306,13 +275,7 @@ mod tests {
                             headers: &headers,
                             additional_headers: &["host".into(), "x-missing".into()],
                         };
-                        let params = SigningParams {
-                            scheme,
-                            credentials: &creds,
-                            region: Some("r"),
-                            time,
-                            auth,
-                        };
+                        let params = SigningParams { scheme, credentials: &creds, region: Some("r"), time, auth };
                         assert!(sign(&input, &params).is_ok(), "{} {key:?}", scheme.name());
                     }
                 }
@@ -336,25 +299,10 @@ mod tests {
         };
         let time = Timestamp::from_unix(0).expect("valid");
         for scheme in Scheme::ALL {
-            let params = SigningParams {
-                scheme,
-                credentials: &creds,
-                region: None,
-                time,
-                auth: Auth::Header,
-            };
-            assert_eq!(
-                sign(&input, &params).is_err(),
-                scheme.needs_region(),
-                "{}",
-                scheme.name()
-            );
+            let params = SigningParams { scheme, credentials: &creds, region: None, time, auth: Auth::Header };
+            assert_eq!(sign(&input, &params).is_err(), scheme.needs_region(), "{}", scheme.name());
             for expires_in in [0, 604_801] {
-                let params = SigningParams {
-                    region: Some("r"),
-                    auth: Auth::Query { expires_in },
-                    ..params
-                };
+                let params = SigningParams { region: Some("r"), auth: Auth::Query { expires_in }, ..params };
                 assert!(sign(&input, &params).is_err());
             }
         }

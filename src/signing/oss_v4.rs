@@ -19,10 +19,7 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
     let region = required_region(params)?;
     let creds = params.credentials;
     let date = params.time.iso_basic();
-    let scope = format!(
-        "{}/{region}/oss/aliyun_v4_request",
-        params.time.date_stamp()
-    );
+    let scope = format!("{}/{region}/oss/aliyun_v4_request", params.time.date_stamp());
     let host = input.host();
 
     let additional = additional_headers(input);
@@ -31,10 +28,7 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
     match params.auth {
         Auth::Header => {
             if find(input.headers, "x-oss-content-sha256").is_none() {
-                added_headers.push((
-                    "x-oss-content-sha256".to_owned(),
-                    UNSIGNED_PAYLOAD.to_owned(),
-                ));
+                added_headers.push(("x-oss-content-sha256".to_owned(), UNSIGNED_PAYLOAD.to_owned()));
             }
             added_headers.push(("x-oss-date".to_owned(), date.clone()));
             if let Some(token) = creds.token() {
@@ -43,10 +37,7 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
         }
         Auth::Query { expires_in } => {
             added_query.push(("x-oss-signature-version".to_owned(), ALGORITHM.to_owned()));
-            added_query.push((
-                "x-oss-credential".to_owned(),
-                format!("{}/{scope}", creds.access_key_id()),
-            ));
+            added_query.push(("x-oss-credential".to_owned(), format!("{}/{scope}", creds.access_key_id())));
             added_query.push(("x-oss-date".to_owned(), date.clone()));
             added_query.push(("x-oss-expires".to_owned(), expires_in.to_string()));
             if !additional.is_empty() {
@@ -59,11 +50,9 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
     }
 
     let all_headers = input.headers.iter().chain(&added_headers);
-    let mut signed = canonical(
-        all_headers.map(|(n, v)| (n.as_str(), v.as_str())),
-        Trim::Ends,
-        |n| signed_by_default(n) || (n != "host" && additional.iter().any(|a| a == n)),
-    );
+    let mut signed = canonical(all_headers.map(|(n, v)| (n.as_str(), v.as_str())), Trim::Ends, |n| {
+        signed_by_default(n) || (n != "host" && additional.iter().any(|a| a == n))
+    });
     if additional.iter().any(|a| a == "host") {
         signed.insert("host".to_owned(), host);
     }
@@ -82,18 +71,10 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
         UNSIGNED_PAYLOAD,
     ]
     .join("\n");
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{date}\n{scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    );
+    let string_to_sign = format!("{ALGORITHM}\n{date}\n{scope}\n{}", sha256_hex(canonical_request.as_bytes()));
     let key = signing_key(
         &format!("aliyun_v4{}", creds.secret()),
-        &[
-            &params.time.date_stamp(),
-            region,
-            "oss",
-            "aliyun_v4_request",
-        ],
+        &[&params.time.date_stamp(), region, "oss", "aliyun_v4_request"],
     );
     let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
 
@@ -106,19 +87,12 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
             };
             added_headers.push((
                 "authorization".to_owned(),
-                format!(
-                    "{ALGORITHM} Credential={}/{scope}{extra},Signature={signature}",
-                    creds.access_key_id()
-                ),
+                format!("{ALGORITHM} Credential={}/{scope}{extra},Signature={signature}", creds.access_key_id()),
             ));
         }
         Auth::Query { .. } => added_query.push(("x-oss-signature".to_owned(), signature)),
     }
-    Ok(Signed {
-        headers: added_headers,
-        query: added_query,
-        string_to_sign,
-    })
+    Ok(Signed { headers: added_headers, query: added_query, string_to_sign })
 }
 
 /// The `AdditionalHeaders` list: requested names that are not signed anyway and are present with a
@@ -136,18 +110,7 @@ fn additional_headers(input: &SigningInput<'_>) -> Vec<String> {
 
 /// OSS canonical query: encoded, sorted, and a bare `key` (no `=`) when the value is empty.
 fn canonical_query<'q>(query: impl Iterator<Item = &'q (String, String)>) -> String {
-    let mut pairs: Vec<(String, String)> =
-        query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
+    let mut pairs: Vec<(String, String)> = query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            if v.is_empty() {
-                k.clone()
-            } else {
-                format!("{k}={v}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect::<Vec<_>>().join("&")
 }

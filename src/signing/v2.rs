@@ -291,11 +291,7 @@ pub(crate) const KS3_V2: V2Dialect = V2Dialect {
     query_token: QueryToken::SubResource("security-token"),
 };
 
-pub(crate) fn sign(
-    dialect: &V2Dialect,
-    input: &SigningInput<'_>,
-    params: &SigningParams<'_>,
-) -> Result<Signed> {
+pub(crate) fn sign(dialect: &V2Dialect, input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Signed> {
     let creds = params.credentials;
     let mut added_headers = Vec::new();
     // Query auth: the token as a signed sub-resource, or as a parameter signed like a header.
@@ -308,46 +304,28 @@ pub(crate) fn sign(
                 None => {
                     let date = params.time.http_date();
                     added_headers.push((format!("{}date", dialect.prefix), date.clone()));
-                    if dialect.date_in_date_line {
-                        date
-                    } else {
-                        String::new()
-                    }
+                    if dialect.date_in_date_line { date } else { String::new() }
                 }
             };
             if let Some(token) = creds.token() {
-                added_headers.push((
-                    format!("{}security-token", dialect.prefix),
-                    token.to_owned(),
-                ));
+                added_headers.push((format!("{}security-token", dialect.prefix), token.to_owned()));
             }
             date_line
         }
         Auth::Query { expires_in } => {
             if let Some(token) = creds.token() {
                 match dialect.query_token {
-                    QueryToken::SubResource(name) => {
-                        token_param = Some((name.to_owned(), token.to_owned()))
-                    }
-                    QueryToken::AsHeader(name) => {
-                        token_header = Some((name.to_owned(), token.to_owned()))
-                    }
+                    QueryToken::SubResource(name) => token_param = Some((name.to_owned(), token.to_owned())),
+                    QueryToken::AsHeader(name) => token_header = Some((name.to_owned(), token.to_owned())),
                 }
             }
             (params.time.unix() + i64::from(expires_in)).to_string()
         }
     };
 
-    let all_headers = input
-        .headers
-        .iter()
-        .chain(&added_headers)
-        .chain(&token_header);
-    let signed = canonical(
-        all_headers.map(|(n, v)| (n.as_str(), v.as_str())),
-        Trim::Ends,
-        |n| n.starts_with(dialect.prefix),
-    );
+    let all_headers = input.headers.iter().chain(&added_headers).chain(&token_header);
+    let signed =
+        canonical(all_headers.map(|(n, v)| (n.as_str(), v.as_str())), Trim::Ends, |n| n.starts_with(dialect.prefix));
     let string_to_sign = format!(
         "{}\n{}\n{}\n{date_line}\n{}{}",
         input.method,
@@ -365,26 +343,17 @@ pub(crate) fn sign(
 
     let mut added_query = Vec::new();
     match params.auth {
-        Auth::Header => added_headers.push((
-            "authorization".to_owned(),
-            format!("{} {}:{signature}", dialect.label, creds.access_key_id()),
-        )),
+        Auth::Header => added_headers
+            .push(("authorization".to_owned(), format!("{} {}:{signature}", dialect.label, creds.access_key_id()))),
         Auth::Query { .. } => {
-            added_query.push((
-                dialect.access_key_param.to_owned(),
-                creds.access_key_id().to_owned(),
-            ));
+            added_query.push((dialect.access_key_param.to_owned(), creds.access_key_id().to_owned()));
             added_query.push(("Expires".to_owned(), date_line));
             added_query.push(("Signature".to_owned(), signature));
             added_query.extend(token_param);
             added_query.extend(token_header);
         }
     }
-    Ok(Signed {
-        headers: added_headers,
-        query: added_query,
-        string_to_sign,
-    })
+    Ok(Signed { headers: added_headers, query: added_query, string_to_sign })
 }
 
 /// `/bucket/key?sub&resources`, with the dialect's key encoding and sub-resource list.
@@ -402,21 +371,12 @@ fn canonical_resource<'q>(
     if matches!(dialect.key_encoding, KeyEncoding::PathNoDoubleSlash) {
         resource = resource.replace("//", "/%2F");
     }
-    let mut sub: Vec<&(String, String)> =
-        query.filter(|(k, _)| is_sub_resource(dialect, k)).collect();
+    let mut sub: Vec<&(String, String)> = query.filter(|(k, _)| is_sub_resource(dialect, k)).collect();
     sub.sort();
     if !sub.is_empty() {
         resource.push('?');
-        let parts: Vec<String> = sub
-            .iter()
-            .map(|(k, v)| {
-                if v.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{k}={v}")
-                }
-            })
-            .collect();
+        let parts: Vec<String> =
+            sub.iter().map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect();
         resource.push_str(&parts.join("&"));
     }
     resource

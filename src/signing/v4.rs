@@ -38,20 +38,11 @@ pub(crate) const KS3: V4Names = V4Names {
 
 pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
-pub(crate) fn sign(
-    names: &V4Names,
-    input: &SigningInput<'_>,
-    params: &SigningParams<'_>,
-) -> Result<Signed> {
+pub(crate) fn sign(names: &V4Names, input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Signed> {
     let region = required_region(params)?;
     let creds = params.credentials;
     let date = params.time.iso_basic();
-    let scope = format!(
-        "{}/{region}/{}/{}",
-        params.time.date_stamp(),
-        names.service,
-        names.terminator
-    );
+    let scope = format!("{}/{region}/{}/{}", params.time.date_stamp(), names.service, names.terminator);
     let host = input.host();
 
     let mut added_headers = Vec::new();
@@ -68,10 +59,7 @@ pub(crate) fn sign(
             };
             added_headers.push((format!("{}date", names.header_prefix), date.clone()));
             if let Some(token) = creds.token() {
-                added_headers.push((
-                    format!("{}security-token", names.header_prefix),
-                    token.to_owned(),
-                ));
+                added_headers.push((format!("{}security-token", names.header_prefix), token.to_owned()));
             }
             payload
         }
@@ -79,21 +67,14 @@ pub(crate) fn sign(
     };
 
     let all_headers = input.headers.iter().chain(&added_headers);
-    let mut signed = canonical(
-        all_headers.map(|(n, v)| (n.as_str(), v.as_str())),
-        Trim::All,
-        |n| n != "host",
-    );
+    let mut signed = canonical(all_headers.map(|(n, v)| (n.as_str(), v.as_str())), Trim::All, |n| n != "host");
     signed.insert("host".to_owned(), host);
     let signed_names = signed_header_names(&signed);
 
     if let Auth::Query { expires_in } = params.auth {
         let q = names.query_prefix;
         added_query.push((format!("{q}Algorithm"), names.algorithm.to_owned()));
-        added_query.push((
-            format!("{q}Credential"),
-            format!("{}/{scope}", creds.access_key_id()),
-        ));
+        added_query.push((format!("{q}Credential"), format!("{}/{scope}", creds.access_key_id())));
         added_query.push((format!("{q}Date"), date.clone()));
         added_query.push((format!("{q}Expires"), expires_in.to_string()));
         added_query.push((format!("{q}SignedHeaders"), signed_names.clone()));
@@ -111,19 +92,10 @@ pub(crate) fn sign(
         &payload,
     ]
     .join("\n");
-    let string_to_sign = format!(
-        "{}\n{date}\n{scope}\n{}",
-        names.algorithm,
-        sha256_hex(canonical_request.as_bytes())
-    );
+    let string_to_sign = format!("{}\n{date}\n{scope}\n{}", names.algorithm, sha256_hex(canonical_request.as_bytes()));
     let key = signing_key(
         &format!("{}{}", names.key_prefix, creds.secret()),
-        &[
-            &params.time.date_stamp(),
-            region,
-            names.service,
-            names.terminator,
-        ],
+        &[&params.time.date_stamp(), region, names.service, names.terminator],
     );
     let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
 
@@ -136,40 +108,23 @@ pub(crate) fn sign(
                 creds.access_key_id()
             ),
         )),
-        Auth::Query { .. } => {
-            added_query.push((format!("{}Signature", names.query_prefix), signature))
-        }
+        Auth::Query { .. } => added_query.push((format!("{}Signature", names.query_prefix), signature)),
     }
-    Ok(Signed {
-        headers: added_headers,
-        query: added_query,
-        string_to_sign,
-    })
+    Ok(Signed { headers: added_headers, query: added_query, string_to_sign })
 }
 
 /// The HMAC chain `k = HMAC(k, part)` over the scope parts, starting from `secret`.
 pub(crate) fn signing_key(secret: &str, parts: &[&str]) -> Vec<u8> {
-    parts.iter().fold(secret.as_bytes().to_vec(), |key, part| {
-        hmac_sha256(&key, part.as_bytes())
-    })
+    parts.iter().fold(secret.as_bytes().to_vec(), |key, part| hmac_sha256(&key, part.as_bytes()))
 }
 
 /// SigV4 canonical query: every parameter encoded, sorted by key then value, `key=` when empty.
 fn canonical_query<'q>(query: impl Iterator<Item = &'q (String, String)>) -> String {
-    let mut pairs: Vec<(String, String)> =
-        query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
+    let mut pairs: Vec<(String, String)> = query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 fn signed_header_names(headers: &CanonicalHeaders) -> String {
-    headers
-        .keys()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(";")
+    headers.keys().map(String::as_str).collect::<Vec<_>>().join(";")
 }

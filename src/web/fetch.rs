@@ -31,26 +31,16 @@ pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Resu
         Body::Empty => {}
         Body::Text(text) => init.set_body(&JsValue::from_str(text)),
         Body::Range { offset, len } => {
-            let file =
-                file.ok_or_else(|| Error::invalid("file", "a part upload needs the file"))?;
-            let end = offset
-                .checked_add(*len)
-                .filter(|end| *end as f64 <= file.size());
-            let end = end.ok_or_else(|| {
-                Error::invalid("file", "the part lies beyond the end of the file")
-            })?;
+            let file = file.ok_or_else(|| Error::invalid("file", "a part upload needs the file"))?;
+            let end = offset.checked_add(*len).filter(|end| *end as f64 <= file.size());
+            let end = end.ok_or_else(|| Error::invalid("file", "the part lies beyond the end of the file"))?;
             #[allow(clippy::cast_precision_loss)] // offsets stay below 2^53 (Blob sizes are f64)
-            let slice = file
-                .slice_with_f64_and_f64(*offset as f64, end as f64)
-                .map_err(|e| js_error(&e))?;
+            let slice = file.slice_with_f64_and_f64(*offset as f64, end as f64).map_err(|e| js_error(&e))?;
             init.set_body(&slice);
         }
     }
-    let js_request =
-        web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| js_error(&e))?;
-    let answer = JsFuture::from(global_fetch(&js_request))
-        .await
-        .map_err(|e| js_error(&e))?;
+    let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| js_error(&e))?;
+    let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| js_error(&e))?;
     let answer: web_sys::Response = answer.dyn_into().map_err(|e| js_error(&e))?;
     read_response(&answer).await
 }
@@ -67,9 +57,5 @@ async fn read_response(answer: &web_sys::Response) -> Result<Response> {
     }
     let buffer = answer.array_buffer().map_err(|e| js_error(&e))?;
     let buffer = JsFuture::from(buffer).await.map_err(|e| js_error(&e))?;
-    Ok(Response {
-        status: answer.status(),
-        headers,
-        body: js_sys::Uint8Array::new(&buffer).to_vec(),
-    })
+    Ok(Response { status: answer.status(), headers, body: js_sys::Uint8Array::new(&buffer).to_vec() })
 }

@@ -2,8 +2,7 @@
 
 use super::{js_error, now, send};
 use crate::actions::{
-    CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ObjectOptions, PutObject,
-    UploadPart,
+    CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ObjectOptions, PutObject, UploadPart,
 };
 use crate::bucket::{Bucket, BucketConfig};
 use crate::error::{Error, Result};
@@ -41,21 +40,13 @@ pub async fn upload_file(
         let put = PutObject {
             key: key.to_owned(),
             size,
-            content_md5: Some(encode_md5(
-                &md5(&read(file, 0, size).await?),
-                profile.content_md5,
-            )),
+            content_md5: Some(encode_md5(&md5(&read(file, 0, size).await?), profile.content_md5)),
             options: ObjectOptions::default(),
         };
         return PutObject::parse(&signed_send(put.request(profile)?).await?, profile);
     }
-    let create = CreateMultipartUpload {
-        key: key.to_owned(),
-        options: ObjectOptions::default(),
-    };
-    let upload_id =
-        CreateMultipartUpload::parse(&signed_send(create.request(profile)?).await?, profile)?
-            .upload_id;
+    let create = CreateMultipartUpload { key: key.to_owned(), options: ObjectOptions::default() };
+    let upload_id = CreateMultipartUpload::parse(&signed_send(create.request(profile)?).await?, profile)?.upload_id;
     let mut parts = Vec::new();
     for spec in plan.parts() {
         let part = UploadPart {
@@ -64,36 +55,21 @@ pub async fn upload_file(
             part_number: spec.number,
             offset: spec.offset,
             size: spec.size,
-            content_md5: Some(encode_md5(
-                &md5(&read(file, spec.offset, spec.size).await?),
-                profile.content_md5,
-            )),
+            content_md5: Some(encode_md5(&md5(&read(file, spec.offset, spec.size).await?), profile.content_md5)),
         };
         let etag = UploadPart::parse(&signed_send(part.request(profile)?).await?, profile)?;
-        parts.push(CompletedPart {
-            part_number: spec.number,
-            etag,
-        });
+        parts.push(CompletedPart { part_number: spec.number, etag });
     }
-    let complete = CompleteMultipartUpload {
-        key: key.to_owned(),
-        upload_id,
-        parts,
-    };
-    let done =
-        CompleteMultipartUpload::parse(&signed_send(complete.request(profile)?).await?, profile)?;
+    let complete = CompleteMultipartUpload { key: key.to_owned(), upload_id, parts };
+    let done = CompleteMultipartUpload::parse(&signed_send(complete.request(profile)?).await?, profile)?;
     Ok(done.etag)
 }
 
 /// Reads `len` bytes of `file` from `offset`.
 async fn read(file: &web_sys::Blob, offset: u64, len: u64) -> Result<Vec<u8>> {
     #[allow(clippy::cast_precision_loss)] // Blob offsets stay below 2^53
-    let slice = file
-        .slice_with_f64_and_f64(offset as f64, (offset + len) as f64)
-        .map_err(|e| js_error(&e))?;
-    let buffer = JsFuture::from(slice.array_buffer())
-        .await
-        .map_err(|e| js_error(&e))?;
+    let slice = file.slice_with_f64_and_f64(offset as f64, (offset + len) as f64).map_err(|e| js_error(&e))?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(|e| js_error(&e))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
@@ -103,17 +79,9 @@ async fn read(file: &web_sys::Blob, offset: u64, len: u64) -> Result<Vec<u8>> {
 /// # Errors
 /// Rejects with an `Error` whose message explains the failure.
 #[wasm_bindgen(js_name = uploadFile)]
-pub async fn upload_file_js(
-    options: JsValue,
-    file: web_sys::Blob,
-) -> std::result::Result<String, JsError> {
-    let text = |name: &str| {
-        js_sys::Reflect::get(&options, &JsValue::from_str(name))
-            .ok()
-            .and_then(|v| v.as_string())
-    };
-    let required =
-        |name: &'static str| text(name).ok_or_else(|| Error::invalid(name, "is required"));
+pub async fn upload_file_js(options: JsValue, file: web_sys::Blob) -> std::result::Result<String, JsError> {
+    let text = |name: &str| js_sys::Reflect::get(&options, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let required = |name: &'static str| text(name).ok_or_else(|| Error::invalid(name, "is required"));
     let run = async {
         let provider = Provider::from_name(&text("provider").unwrap_or_else(|| "s3".into()))?;
         let (endpoint, name) = (required("endpoint")?, required("bucket")?);
@@ -126,11 +94,8 @@ pub async fn upload_file_js(
             path_style: None,
             scheme: None,
         })?;
-        let credentials = Credentials::new(
-            required("accessKeyId")?,
-            required("secretAccessKey")?,
-            text("sessionToken"),
-        );
+        let credentials =
+            Credentials::new(required("accessKeyId")?, required("secretAccessKey")?, text("sessionToken"));
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let part_size = js_sys::Reflect::get(&options, &JsValue::from_str("partSize"))
             .ok()
