@@ -17,6 +17,7 @@ pub mod hash;
 pub mod http;
 pub mod plan;
 pub mod provider;
+pub mod retry;
 pub mod signing;
 pub mod timestamp;
 #[cfg(target_arch = "wasm32")]
