@@ -35,6 +35,11 @@ pub enum Error {
     },
     /// An UploadPart answer carried no readable `ETag`: the bucket's CORS rule does not expose it.
     EtagNotExposed,
+    /// A stored checkpoint is unreadable, of another schema version, or inconsistent.
+    Checkpoint {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The request never reached the service, or its answer never arrived.
     Network {
         /// The browser's description of the failure.
@@ -85,6 +90,7 @@ impl Error {
             Error::Provider(_) => "ProviderError",
             Error::InvalidResponse { .. } => "InvalidResponse",
             Error::EtagNotExposed => "EtagNotExposed",
+            Error::Checkpoint { .. } => "CheckpointInvalid",
             Error::Network { .. } => "NetworkError",
         }
     }
@@ -154,6 +160,7 @@ impl fmt::Display for Error {
                 "the part was stored but its ETag header is hidden from the browser: add ETag to \
                  ExposeHeaders (Access-Control-Expose-Headers) in the bucket's CORS rule",
             ),
+            Error::Checkpoint { reason } => write!(f, "unusable checkpoint: {reason}"),
             Error::Network { message } => write!(f, "network error: {message}"),
         }
     }

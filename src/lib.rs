@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod bucket;
+pub mod checkpoint;
 pub mod endpoint;
 pub mod error;
 pub mod hash;

@@ -134,14 +134,18 @@ mod tests {
     fn decisions() {
         let p = RetryPolicy::default();
         assert_eq!(p.recovery(&provider(503, "SlowDown"), &context(1)), Recovery::Retry { delay_ms: 375 });
-        assert_eq!(p.recovery(&Error::Network { message: "reset".into() }, &context(2)), Recovery::Retry { delay_ms: 750 });
+        assert_eq!(
+            p.recovery(&Error::Network { message: "reset".into() }, &context(2)),
+            Recovery::Retry { delay_ms: 750 }
+        );
         assert_eq!(p.recovery(&provider(503, "SlowDown"), &context(6)), Recovery::GiveUp);
         assert_eq!(p.recovery(&provider(403, "SignatureDoesNotMatch"), &context(1)), Recovery::GiveUp);
         assert_eq!(p.recovery(&provider(400, "ExpiredToken"), &context(1)), Recovery::RefreshCredentials);
         assert_eq!(p.recovery(&provider(403, "InvalidAccessKeyId"), &context(1)), Recovery::GiveUp);
         let sts = FailureContext { temporary_credentials: true, ..context(1) };
         assert_eq!(p.recovery(&provider(403, "InvalidAccessKeyId"), &sts), Recovery::RefreshCredentials);
-        let skewed = FailureContext { server_time: Some(Timestamp::from_unix(1_007_200).expect("valid")), ..context(1) };
+        let skewed =
+            FailureContext { server_time: Some(Timestamp::from_unix(1_007_200).expect("valid")), ..context(1) };
         assert_eq!(
             p.recovery(&provider(403, "RequestTimeTooSkewed"), &skewed),
             Recovery::CorrectClock { offset_seconds: 7200 }

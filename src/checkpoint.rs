@@ -1,0 +1,219 @@
+//! The resume record of an upload, owned by the core and stored by the shell as JSON (IndexedDB).
+//! It holds where the upload goes, which file it is, and the parts already stored — never
+//! credentials, tokens or URLs.
+
+use crate::actions::{CompletedPart, ListedPart};
+use crate::error::{Error, Result};
+use crate::plan::PartPlan;
+use serde::{Deserialize, Serialize};
+
+/// The checkpoint format this build writes and reads.
+pub const SCHEMA: u32 = 1;
+
+/// Bytes hashed at each end of a file for its fingerprint.
+pub const SAMPLE_BYTES: u64 = 64 * 1024;
+
+/// What identifies a file across page loads: its metadata plus the MD5 of its first and last
+/// [`SAMPLE_BYTES`], so a file with the same name and size but other bytes is not taken for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fingerprint {
+    /// `File.name` (empty for a `Blob`).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `File.lastModified`, milliseconds since the epoch (0 for a `Blob`).
+    pub last_modified: i64,
+    /// `Blob.type`.
+    pub mime: String,
+    /// Hex MD5 of the [`Fingerprint::sample_ranges`] bytes, in order.
+    pub sample_md5: String,
+}
+
+impl Fingerprint {
+    /// The byte ranges `(offset, len)` whose MD5 goes into `sample_md5`: the start and the end of
+    /// the file (one range when they overlap).
+    pub fn sample_ranges(size: u64) -> Vec<(u64, u64)> {
+        if size <= 2 * SAMPLE_BYTES {
+            vec![(0, size)]
+        } else {
+            vec![(0, SAMPLE_BYTES), (size - SAMPLE_BYTES, SAMPLE_BYTES)]
+        }
+    }
+}
+
+/// A part the service has stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DonePart {
+    /// Part number.
+    pub number: u16,
+    /// Size in bytes.
+    pub size: u64,
+    /// The `ETag` the service returned.
+    pub etag: String,
+}
+
+/// Everything needed to resume an upload after a reload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkpoint {
+    /// Format version ([`SCHEMA`]).
+    pub schema: u32,
+    /// The service (`s3`, `oss`, …).
+    pub provider: String,
+    /// The endpoint URL.
+    pub endpoint: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The object key.
+    pub key: String,
+    /// The multipart upload id.
+    pub upload_id: String,
+    /// The part size the upload was planned with.
+    pub part_size: u64,
+    /// The file.
+    pub fingerprint: Fingerprint,
+    /// Parts already stored, in any order.
+    pub parts: Vec<DonePart>,
+    /// When the upload started, milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+impl Checkpoint {
+    /// The record as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads and checks a stored record.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] for malformed JSON, another schema version, or parts that do not fit
+    /// the recorded file and part size.
+    pub fn from_json(text: &str) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema: u32,
+        }
+        let bad = |reason: String| Error::Checkpoint { reason };
+        let version: Version = serde_json::from_str(text).map_err(|e| bad(format!("not a checkpoint: {e}")))?;
+        if version.schema != SCHEMA {
+            return Err(bad(format!("schema {} (this version reads {SCHEMA})", version.schema)));
+        }
+        let checkpoint: Checkpoint = serde_json::from_str(text).map_err(|e| bad(format!("malformed: {e}")))?;
+        checkpoint.plan()?;
+        Ok(checkpoint)
+    }
+
+    /// The part plan the record implies, checked against its parts.
+    fn plan(&self) -> Result<PartPlan> {
+        let bad = |reason: String| Error::Checkpoint { reason };
+        if self.part_size == 0 || self.upload_id.trim().is_empty() {
+            return Err(bad("no part size or upload id".into()));
+        }
+        let count = self.fingerprint.size.div_ceil(self.part_size).max(1);
+        let count = u16::try_from(count).map_err(|_| bad(format!("{count} parts")))?;
+        let plan = PartPlan { total: self.fingerprint.size, part_size: self.part_size, count };
+        for part in &self.parts {
+            match plan.part(part.number) {
+                Some(spec) if spec.size == part.size && !part.etag.trim().is_empty() => {}
+                _ => return Err(bad(format!("part {} does not fit the file", part.number))),
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The parts that need not be sent again: recorded here **and** listed by the service with
+    /// the same size and `ETag`. Everything else is uploaded anew.
+    pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<CompletedPart> {
+        let same = |a: &str, b: &str| a.trim().trim_matches('"').eq_ignore_ascii_case(b.trim().trim_matches('"'));
+        let mut kept: Vec<CompletedPart> = self
+            .parts
+            .iter()
+            .filter(|p| listed.iter().any(|l| l.part_number == p.number && l.size == p.size && same(&l.etag, &p.etag)))
+            .map(|p| CompletedPart { part_number: p.number, etag: p.etag.clone() })
+            .collect();
+        kept.sort_by_key(|p| p.part_number);
+        kept.dedup_by_key(|p| p.part_number);
+        kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkpoint() -> Checkpoint {
+        Checkpoint {
+            schema: SCHEMA,
+            provider: "s3".into(),
+            endpoint: "http://127.0.0.1:8333".into(),
+            bucket: "uploads".into(),
+            key: "a/b.bin".into(),
+            upload_id: "id".into(),
+            part_size: 10,
+            fingerprint: Fingerprint {
+                name: "b.bin".into(),
+                size: 25,
+                last_modified: 1_700_000_000_000,
+                mime: "application/octet-stream".into(),
+                sample_md5: "00".repeat(16),
+            },
+            parts: vec![
+                DonePart { number: 1, size: 10, etag: "\"aa\"".into() },
+                DonePart { number: 3, size: 5, etag: "\"cc\"".into() },
+            ],
+            created_at: 1_700_000_000_000,
+        }
+    }
+
+    fn listed(number: u16, size: u64, etag: &str) -> ListedPart {
+        ListedPart { part_number: number, etag: etag.into(), size, last_modified: None }
+    }
+
+    #[test]
+    fn round_trips_and_holds_no_secrets() {
+        let c = checkpoint();
+        let json = c.to_json();
+        assert_eq!(Checkpoint::from_json(&json), Ok(c));
+        for word in ["secret", "token", "signature", "credential", "X-Amz", "http://127.0.0.1:8333/"] {
+            assert!(!json.to_lowercase().contains(&word.to_lowercase()), "{word} in {json}");
+        }
+    }
+
+    #[test]
+    fn rejects_corrupt_old_and_inconsistent_records() {
+        for text in ["", "{", "null", "[]", "{\"schema\":1}", "{\"schema\":\"1\"}"] {
+            assert!(matches!(Checkpoint::from_json(text), Err(Error::Checkpoint { .. })), "{text:?}");
+        }
+        let old = checkpoint().to_json().replace("\"schema\":1", "\"schema\":0");
+        assert!(Checkpoint::from_json(&old).expect_err("old").to_string().contains("schema 0"));
+        for bad_part in
+            [DonePart { number: 4, size: 5, etag: "e".into() }, DonePart { number: 2, size: 9, etag: "e".into() }]
+        {
+            let c = Checkpoint { parts: vec![bad_part], ..checkpoint() };
+            assert!(Checkpoint::from_json(&c.to_json()).is_err());
+        }
+        let no_size = Checkpoint { part_size: 0, ..checkpoint() };
+        assert!(Checkpoint::from_json(&no_size.to_json()).is_err());
+    }
+
+    #[test]
+    fn keeps_only_parts_the_server_confirms() {
+        let c = checkpoint();
+        let server = [listed(1, 10, "\"AA\""), listed(2, 10, "\"bb\""), listed(3, 5, "\"other\"")];
+        assert_eq!(c.reconcile(&server), vec![CompletedPart { part_number: 1, etag: "\"aa\"".into() }]);
+        assert!(c.reconcile(&[]).is_empty());
+        assert!(c.reconcile(&[listed(1, 9, "\"aa\"")]).is_empty(), "a size mismatch is re-sent");
+    }
+
+    #[test]
+    fn samples() {
+        assert_eq!(Fingerprint::sample_ranges(0), vec![(0, 0)]);
+        assert_eq!(Fingerprint::sample_ranges(2 * SAMPLE_BYTES), vec![(0, 2 * SAMPLE_BYTES)]);
+        assert_eq!(
+            Fingerprint::sample_ranges(1 << 30),
+            vec![(0, SAMPLE_BYTES), ((1 << 30) - SAMPLE_BYTES, SAMPLE_BYTES)]
+        );
+    }
+}
