@@ -17,6 +17,7 @@ pub mod error;
 pub mod hash;
 pub mod http;
 pub mod plan;
+pub mod progress;
 pub mod provider;
 pub mod retry;
 pub mod signing;
