@@ -10,10 +10,15 @@ bash scripts/setup.sh
 echo "== native tests (cargo test)"
 cargo test --quiet
 
-echo "== browser tests (wasm-pack test --headless --chrome) against SeaweedFS"
+echo "== starting SeaweedFS"
 STORE=$(mktemp -d /tmp/partwise-test.XXXXXX)
 cleanup() { bash scripts/seaweedfs.sh stop "$STORE"; rm -rf "$STORE"; }
 trap cleanup EXIT
 eval "$(bash scripts/seaweedfs.sh start "$STORE")"
 echo "SeaweedFS at $PARTWISE_TEST_ENDPOINT"
+
+echo "== development backend tests (node --test)"
+node --test tests/*.test.mjs
+
+echo "== browser tests in headless Chromium"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web
