@@ -19,14 +19,30 @@ const settings = () => ({
   roleArn: process.env.PARTWISE_TEST_ROLE_ARN ?? 'arn:aws:iam::000000000000:role/uploader',
 });
 
+// One client of each kind, made on first use (the environment is read then).
+let stsClient;
+let s3Client;
+const sts = () => {
+  const s = settings();
+  stsClient ??= new STSClient({ endpoint: s.endpoint, region: s.region, credentials: s.credentials });
+  return stsClient;
+};
+const s3 = () => {
+  const s = settings();
+  s3Client ??= new S3Client({
+    endpoint: s.endpoint, region: s.region, credentials: s.credentials, forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3Client;
+};
+
 /** Temporary credentials for the uploader role (optionally limited to a key prefix). */
 export async function assumeRole({ prefix } = {}) {
   const s = settings();
-  const sts = new STSClient({ endpoint: s.endpoint, region: s.region, credentials: s.credentials });
   const policy = prefix
     ? JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::*/${prefix}*`] }] })
     : undefined;
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({
+  const { Credentials: c } = await sts().send(new AssumeRoleCommand({
     RoleArn: s.roleArn, RoleSessionName: `partwise-${Date.now()}`, DurationSeconds: 900, Policy: policy,
   }));
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration.toISOString() };
@@ -55,13 +71,8 @@ function num(value) { return value === undefined ? undefined : Number(value); }
 export async function presign(request, expiresIn = 900) {
   const make = commands[request.operation];
   if (!make) throw new Error(`unknown operation ${request.operation}`);
-  const s = settings();
-  const s3 = new S3Client({
-    endpoint: s.endpoint, region: s.region, credentials: s.credentials, forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
   const signableHeaders = new Set(Object.keys(request.headers ?? {}).map((h) => h.toLowerCase()));
-  const url = await getSignedUrl(s3, make(request), { expiresIn, signableHeaders });
+  const url = await getSignedUrl(s3(), make(request), { expiresIn, signableHeaders });
   return { url, headers: request.headers ?? {} };
 }
 

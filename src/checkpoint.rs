@@ -4,6 +4,7 @@
 
 use crate::actions::{CompletedPart, ListedPart};
 use crate::error::{Error, Result};
+use crate::hash::etags_equal;
 use crate::plan::PartPlan;
 use serde::{Deserialize, Serialize};
 
@@ -126,11 +127,12 @@ impl Checkpoint {
     /// The parts that need not be sent again: recorded here **and** listed by the service with
     /// the same size and `ETag`. Everything else is uploaded anew.
     pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<CompletedPart> {
-        let same = |a: &str, b: &str| a.trim().trim_matches('"').eq_ignore_ascii_case(b.trim().trim_matches('"'));
         let mut kept: Vec<CompletedPart> = self
             .parts
             .iter()
-            .filter(|p| listed.iter().any(|l| l.part_number == p.number && l.size == p.size && same(&l.etag, &p.etag)))
+            .filter(|p| {
+                listed.iter().any(|l| l.part_number == p.number && l.size == p.size && etags_equal(&l.etag, &p.etag))
+            })
             .map(|p| CompletedPart { part_number: p.number, etag: p.etag.clone() })
             .collect();
         kept.sort_by_key(|p| p.part_number);

@@ -18,9 +18,14 @@ pub fn encode_md5(digest: &[u8; 16], encoding: Md5Encoding) -> String {
     }
 }
 
+/// Whether two ETags are the same, ignoring surrounding quotes, spaces and hex case.
+pub fn etags_equal(a: &str, b: &str) -> bool {
+    a.trim().trim_matches('"').eq_ignore_ascii_case(b.trim().trim_matches('"'))
+}
+
 /// Whether an ETag (quoted or not, any case) is the hex MD5 `digest`.
 pub fn etag_matches_md5(etag: &str, digest: &[u8; 16]) -> bool {
-    etag.trim().trim_matches('"').eq_ignore_ascii_case(&hex::encode(digest))
+    etags_equal(etag, &hex::encode(digest))
 }
 
 #[cfg(test)]
