@@ -45,6 +45,13 @@ pub enum Error {
         /// The browser's description of the failure.
         message: String,
     },
+    /// The caller aborted the upload.
+    Aborted,
+    /// The app's `credentials` or `presign` callback failed or returned something unusable.
+    Credentials {
+        /// What went wrong, in words (never the credentials themselves).
+        message: String,
+    },
 }
 
 /// An error answer from the storage service.
@@ -92,6 +99,8 @@ impl Error {
             Error::EtagNotExposed => "EtagNotExposed",
             Error::Checkpoint { .. } => "CheckpointInvalid",
             Error::Network { .. } => "NetworkError",
+            Error::Aborted => "Aborted",
+            Error::Credentials { .. } => "CredentialsError",
         }
     }
 
@@ -162,6 +171,8 @@ impl fmt::Display for Error {
             ),
             Error::Checkpoint { reason } => write!(f, "unusable checkpoint: {reason}"),
             Error::Network { message } => write!(f, "network error: {message}"),
+            Error::Aborted => f.write_str("the upload was aborted"),
+            Error::Credentials { message } => write!(f, "credentials: {message}"),
         }
     }
 }

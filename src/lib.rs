@@ -20,6 +20,7 @@ pub mod plan;
 pub mod progress;
 pub mod provider;
 pub mod retry;
+pub mod session;
 pub mod signing;
 pub mod timestamp;
 #[cfg(target_arch = "wasm32")]

@@ -94,6 +94,15 @@ impl RetryPolicy {
     }
 }
 
+/// Whether credentials fetched at `fetched` and expiring at `expiration` should be replaced at
+/// `now`: five minutes before expiry, or after three quarters of a shorter lifetime.
+pub fn refresh_due(fetched: Timestamp, expiration: Option<Timestamp>, now: Timestamp) -> bool {
+    let Some(expiration) = expiration else { return false };
+    let lifetime = expiration.unix() - fetched.unix();
+    let margin = (lifetime / 4).clamp(0, 300);
+    now.unix() >= expiration.unix() - margin
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +116,17 @@ mod tests {
             request_id: None,
             host_id: None,
         })
+    }
+
+    #[test]
+    fn credentials_are_refreshed_before_they_expire() {
+        let at = |s| Timestamp::from_unix(s).expect("valid");
+        assert!(!refresh_due(at(0), None, at(1_000_000)), "no expiration: never");
+        assert!(!refresh_due(at(0), Some(at(3600)), at(3299)));
+        assert!(refresh_due(at(0), Some(at(3600)), at(3300)), "five minutes before");
+        assert!(!refresh_due(at(0), Some(at(900)), at(599)));
+        assert!(refresh_due(at(0), Some(at(900)), at(675)), "a quarter of a short lifetime");
+        assert!(refresh_due(at(0), Some(at(60)), at(60)));
     }
 
     fn context(retry: u32) -> FailureContext {

@@ -218,3 +218,19 @@ async fn upload_file_picks_put_or_multipart() {
         assert!(read_object(&bucket, &key).await == data, "{size} B read back");
     }
 }
+
+#[wasm_bindgen_test]
+async fn hash_pool_matches_the_core_md5() {
+    let pool = partwise::web::HashPool::new(2).expect("pool");
+    let data = bytes(9 * MIB + 7, 11);
+    let digests = futures_join(&pool, &[blob(&data), blob(&data[..5]), blob(&[])]).await;
+    assert_eq!(digests, vec![md5(&data), md5(&data[..5]), md5(&[])]);
+}
+
+async fn futures_join(pool: &partwise::web::HashPool, blobs: &[web_sys::Blob]) -> Vec<[u8; 16]> {
+    let mut out = Vec::new();
+    for b in blobs {
+        out.push(pool.md5(b).await.expect("digest"));
+    }
+    out
+}

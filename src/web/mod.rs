@@ -2,9 +2,11 @@
 //! core's requests into `fetch` calls and the answers back into [`crate::http::Response`]s.
 
 mod fetch;
+mod hash;
 mod upload;
 
 pub use fetch::send;
+pub use hash::HashPool;
 pub use upload::{upload_file, upload_file_js};
 
 use crate::error::{Error, Result};

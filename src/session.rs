@@ -1,0 +1,436 @@
+//! The upload state machine: which part to hash, which to send, when to initiate and complete.
+//! Pure: the shell runs each [`Action`] it is handed and reports the outcome back; concurrency,
+//! the hashing look-ahead, pause and resume-after-reload all live here, tested without a browser.
+
+use crate::actions::CompletedPart;
+use crate::error::{Error, Result};
+use crate::hash::etag_matches_md5;
+use crate::plan::{PartPlan, PartSpec};
+
+/// How a session runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Part uploads in flight at once (at least 1).
+    pub concurrency: usize,
+    /// Hashes in flight at once (the number of hashing workers, at least 1).
+    pub hashers: usize,
+    /// Whether parts carry Content-MD5 (and their ETags are checked against it).
+    pub checksum: bool,
+}
+
+/// Something for the shell to do; it reports back through the matching `Session` method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Start the multipart upload → [`Session::initiated`].
+    Initiate,
+    /// Hash this part of the file → [`Session::hashed`].
+    Hash(PartSpec),
+    /// Send this part (with its Content-MD5 if given) → [`Session::uploaded`] or [`Session::interrupted`].
+    Upload {
+        /// The part.
+        part: PartSpec,
+        /// Its MD5, when checksums are on.
+        md5: Option<[u8; 16]>,
+    },
+    /// Send the whole file with PutObject (it fits in one part) → [`Session::uploaded`].
+    PutObject {
+        /// Its MD5, when checksums are on.
+        md5: Option<[u8; 16]>,
+    },
+    /// Complete the multipart upload with these parts → [`Session::finished`].
+    Complete {
+        /// The upload being completed.
+        upload_id: String,
+        /// Every part, in order.
+        parts: Vec<CompletedPart>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Slot {
+    /// Not started; `stored` holds the ETag a resumed upload claims for it, still to be checked
+    /// against the file.
+    Waiting { stored: Option<String> },
+    Hashing { stored: Option<String> },
+    Hashed(Option<[u8; 16]>),
+    Uploading(Option<[u8; 16]>),
+    Done(String),
+}
+
+/// One file's upload, from the first part to Complete.
+#[derive(Debug)]
+pub struct Session {
+    plan: PartPlan,
+    options: SessionOptions,
+    upload_id: Option<String>,
+    initiating: bool,
+    slots: Vec<Slot>,
+    paused: bool,
+    completing: bool,
+    finished: bool,
+}
+
+impl Session {
+    /// A session for `plan`. `resumed` names an unfinished upload and the parts the server still
+    /// holds for it; each is hashed again and kept only if the file's bytes still match its ETag.
+    pub fn new(plan: PartPlan, options: SessionOptions, resumed: Option<(String, Vec<CompletedPart>)>) -> Self {
+        let options = SessionOptions { concurrency: options.concurrency.max(1), hashers: options.hashers.max(1), ..options };
+        let (upload_id, stored) = match resumed {
+            Some((id, parts)) if !plan.is_single() => (Some(id), parts),
+            _ => (None, Vec::new()),
+        };
+        let slots = plan
+            .parts()
+            .map(|spec| {
+                let claim = stored.iter().find(|p| p.part_number == spec.number).map(|p| p.etag.clone());
+                // Without checksums a claimed part cannot be checked against the file: trust the
+                // checkpoint's fingerprint and keep it.
+                match claim {
+                    Some(etag) if !options.checksum => Slot::Done(etag),
+                    stored => Slot::Waiting { stored },
+                }
+            })
+            .collect();
+        Session { plan, options, upload_id, initiating: false, slots, paused: false, completing: false, finished: false }
+    }
+
+    /// The part layout.
+    pub fn plan(&self) -> &PartPlan {
+        &self.plan
+    }
+
+    /// The multipart upload's id, once initiated (or resumed).
+    pub fn upload_id(&self) -> Option<&str> {
+        self.upload_id.as_deref()
+    }
+
+    /// The parts stored so far, in order.
+    pub fn done_parts(&self) -> Vec<(PartSpec, String)> {
+        self.specs().filter_map(|(spec, slot)| if let Slot::Done(etag) = slot { Some((spec, etag.clone())) } else { None }).collect()
+    }
+
+    /// Whether Complete (or PutObject) succeeded.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Whether the session is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Stops handing out new actions; the shell cancels the running ones and reports each through
+    /// [`Session::interrupted`].
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+
+    /// Hands out actions again.
+    pub fn resume(&mut self) {
+        self.paused = false;
+    }
+
+    /// The actions to start now, each marked as running.
+    pub fn next_actions(&mut self) -> Vec<Action> {
+        let mut actions = Vec::new();
+        if self.paused || self.finished || self.completing {
+            return actions;
+        }
+        let single = self.plan.is_single();
+        if !single && self.upload_id.is_none() && !self.initiating {
+            self.initiating = true;
+            actions.push(Action::Initiate);
+        }
+        let (checksum, concurrency, hashers) = (self.options.checksum, self.options.concurrency, self.options.hashers);
+        let count = |slots: &[Slot], f: fn(&Slot) -> bool| slots.iter().filter(|s| f(s)).count();
+        let can_send = single || self.upload_id.is_some();
+        for index in 0..self.slots.len() {
+            if !can_send || count(&self.slots, |s| matches!(s, Slot::Uploading(_))) >= concurrency {
+                break;
+            }
+            if let Slot::Hashed(md5) = self.slots[index] {
+                self.slots[index] = Slot::Uploading(md5);
+                if single {
+                    actions.push(Action::PutObject { md5 });
+                } else {
+                    actions.extend(self.plan.part(index_number(index)).map(|part| Action::Upload { part, md5 }));
+                }
+            }
+        }
+        // Hash ahead of the uploads, but never more than `concurrency` parts waiting to be sent.
+        for index in 0..self.slots.len() {
+            let hashing = count(&self.slots, |s| matches!(s, Slot::Hashing { .. }));
+            let ready = count(&self.slots, |s| matches!(s, Slot::Hashed(_)));
+            if hashing >= hashers || hashing + ready >= concurrency {
+                break;
+            }
+            if let Slot::Waiting { stored } = &self.slots[index] {
+                if checksum {
+                    self.slots[index] = Slot::Hashing { stored: stored.clone() };
+                    actions.extend(self.plan.part(index_number(index)).map(Action::Hash));
+                } else {
+                    self.slots[index] = Slot::Hashed(None);
+                }
+            }
+        }
+        if !single && self.slots.iter().all(|s| matches!(s, Slot::Done(_))) {
+            if let Some(upload_id) = self.upload_id.clone() {
+                self.completing = true;
+                let parts = self.done_parts().into_iter().map(|(s, etag)| CompletedPart { part_number: s.number, etag });
+                actions.push(Action::Complete { upload_id, parts: parts.collect() });
+            }
+        }
+        actions
+    }
+
+    /// The multipart upload was created.
+    pub fn initiated(&mut self, upload_id: String) {
+        self.initiating = false;
+        self.upload_id = Some(upload_id);
+    }
+
+    /// Part `number` hashed to `md5`. Returns true when a resumed part matched its stored ETag
+    /// and needs no upload.
+    pub fn hashed(&mut self, number: u16, md5: [u8; 16]) -> bool {
+        let Some(slot) = self.slot_mut(number) else { return false };
+        match slot {
+            Slot::Hashing { stored: Some(etag) } if etag_matches_md5(etag, &md5) => {
+                *slot = Slot::Done(etag.clone());
+                true
+            }
+            Slot::Hashing { .. } => {
+                *slot = Slot::Hashed(Some(md5));
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Part `number` (or the single PutObject, number 1) was stored with `etag`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] when the ETag is an MD5 that differs from the part's: the bytes
+    /// changed on the way (the part is queued to be sent again).
+    pub fn uploaded(&mut self, number: u16, etag: String) -> Result<()> {
+        let single = self.plan.is_single();
+        let Some(slot) = self.slot_mut(number) else { return Ok(()) };
+        if let Slot::Uploading(Some(md5)) = slot {
+            if is_md5_etag(&etag) && !etag_matches_md5(&etag, md5) {
+                *slot = Slot::Hashed(Some(*md5));
+                return Err(Error::InvalidResponse {
+                    context: "UploadPart",
+                    message: format!("part {number}: the stored part's ETag {etag} is not the MD5 of the bytes sent"),
+                });
+            }
+        }
+        *slot = Slot::Done(etag);
+        if single {
+            self.finished = true;
+        }
+        Ok(())
+    }
+
+    /// A running action for part `number` was cancelled or failed: the part goes back in line.
+    pub fn interrupted(&mut self, number: u16) {
+        if let Some(slot) = self.slot_mut(number) {
+            let back = match slot {
+                Slot::Hashing { stored } => Slot::Waiting { stored: stored.take() },
+                Slot::Uploading(md5) => Slot::Hashed(*md5),
+                _ => return,
+            };
+            *slot = back;
+        }
+    }
+
+    /// Initiate was cancelled or failed; it is handed out again.
+    pub fn initiate_interrupted(&mut self) {
+        self.initiating = false;
+    }
+
+    /// Complete was cancelled or failed; it is handed out again.
+    pub fn complete_interrupted(&mut self) {
+        self.completing = false;
+    }
+
+    /// Complete succeeded.
+    pub fn finished(&mut self) {
+        self.completing = false;
+        self.finished = true;
+    }
+
+    fn specs(&self) -> impl Iterator<Item = (PartSpec, &Slot)> {
+        self.plan.parts().zip(self.slots.iter())
+    }
+
+    fn slot_mut(&mut self, number: u16) -> Option<&mut Slot> {
+        self.slots.get_mut(usize::from(number).checked_sub(1)?)
+    }
+}
+
+fn index_number(index: usize) -> u16 {
+    u16::try_from(index + 1).unwrap_or(u16::MAX)
+}
+
+/// Whether an ETag is a plain MD5 (32 hex digits, quotes allowed); multipart and SSE-KMS ETags
+/// are not, and cannot be checked.
+fn is_md5_etag(etag: &str) -> bool {
+    let bare = etag.trim().trim_matches('"');
+    bare.len() == 32 && bare.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::md5;
+
+    const MIB: u64 = 1024 * 1024;
+
+    fn plan(total: u64) -> PartPlan {
+        let profile = crate::provider::Provider::S3.profile();
+        PartPlan::new(total, &profile.limits, Some(5 * MIB), profile.default_part_size).expect("plan")
+    }
+
+    fn options(concurrency: usize) -> SessionOptions {
+        SessionOptions { concurrency, hashers: 2, checksum: true }
+    }
+
+    fn etag(digest: &[u8; 16]) -> String {
+        format!("\"{}\"", hex::encode(digest))
+    }
+
+    fn digest(n: u16) -> [u8; 16] {
+        md5(&n.to_le_bytes())
+    }
+
+    /// Runs a session to the end, answering every action at once; returns the actions seen.
+    fn drive(session: &mut Session) -> Vec<Action> {
+        let mut seen = Vec::new();
+        for _ in 0..1000 {
+            let actions = session.next_actions();
+            if actions.is_empty() {
+                break;
+            }
+            for action in actions {
+                match &action {
+                    Action::Initiate => session.initiated("id-1".into()),
+                    Action::Hash(part) => {
+                        session.hashed(part.number, digest(part.number));
+                    }
+                    Action::Upload { part, md5 } => {
+                        let tag = md5.map_or_else(|| "\"unchecked\"".to_owned(), |d| etag(&d));
+                        session.uploaded(part.number, tag).expect("etag");
+                    }
+                    Action::PutObject { md5 } => session.uploaded(1, etag(&md5.expect("md5"))).expect("etag"),
+                    Action::Complete { .. } => session.finished(),
+                }
+                seen.push(action);
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn a_multipart_upload_runs_to_complete_with_parts_in_order() {
+        let mut session = Session::new(plan(37 * MIB + 3), options(4), None);
+        let seen = drive(&mut session);
+        assert!(session.is_finished());
+        assert_eq!(seen.iter().filter(|a| matches!(a, Action::Upload { .. })).count(), 8);
+        let Some(Action::Complete { upload_id, parts }) = seen.last() else { panic!("complete last: {seen:?}") };
+        assert_eq!(upload_id, "id-1");
+        assert_eq!(parts.iter().map(|p| p.part_number).collect::<Vec<_>>(), (1..=8).collect::<Vec<_>>());
+        assert_eq!(parts[2].etag, etag(&digest(3)));
+    }
+
+    #[test]
+    fn a_small_file_goes_up_with_put_object_and_no_initiate() {
+        for size in [0, 1, 5 * MIB] {
+            let mut session = Session::new(plan(size), options(4), None);
+            let seen = drive(&mut session);
+            assert!(session.is_finished());
+            assert!(matches!(seen.as_slice(), [Action::Hash(_), Action::PutObject { md5: Some(_) }]), "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn uploads_and_hashes_respect_their_limits() {
+        let mut session = Session::new(plan(100 * MIB), options(3), None);
+        let first = session.next_actions();
+        assert_eq!(first[0], Action::Initiate);
+        assert_eq!(first.iter().filter(|a| matches!(a, Action::Hash(_))).count(), 2, "two hashers");
+        for n in 1..=2 {
+            session.hashed(n, digest(n));
+        }
+        let second = session.next_actions();
+        assert_eq!(second.iter().filter(|a| matches!(a, Action::Hash(_))).count(), 1, "look-ahead of 3");
+        assert!(second.iter().all(|a| !matches!(a, Action::Upload { .. })), "nothing is sent before initiate");
+        session.initiated("u".into());
+        session.hashed(3, digest(3));
+        let third = session.next_actions();
+        assert_eq!(third.iter().filter(|a| matches!(a, Action::Upload { .. })).count(), 3);
+        assert_eq!(third.iter().filter(|a| matches!(a, Action::Hash(_))).count(), 2, "hashing continues ahead");
+    }
+
+    #[test]
+    fn pause_hands_out_nothing_and_interrupted_parts_are_sent_again() {
+        let mut session = Session::new(plan(20 * MIB), options(2), None);
+        session.next_actions();
+        session.initiated("u".into());
+        session.hashed(1, digest(1));
+        session.hashed(2, digest(2));
+        let sent = session.next_actions();
+        assert_eq!(sent.iter().filter(|a| matches!(a, Action::Upload { .. })).count(), 2);
+        session.pause();
+        for n in 1..=4 {
+            session.interrupted(n); // two uploads and two hashes were running
+        }
+        assert!(session.next_actions().is_empty());
+        session.resume();
+        let again = session.next_actions();
+        assert!(again.contains(&Action::Upload { part: session.plan().part(1).expect("1"), md5: Some(digest(1)) }));
+        for action in again {
+            match action {
+                Action::Upload { part, md5 } => session.uploaded(part.number, etag(&md5.expect("md5"))).expect("ok"),
+                Action::Hash(part) => _ = session.hashed(part.number, digest(part.number)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let seen = drive(&mut session);
+        assert!(session.is_finished(), "{seen:?}");
+    }
+
+    #[test]
+    fn resumed_parts_that_still_match_the_file_are_not_sent_again() {
+        let stored = vec![
+            CompletedPart { part_number: 1, etag: etag(&digest(1)) },
+            CompletedPart { part_number: 2, etag: etag(&md5(b"other bytes")) },
+        ];
+        let mut session = Session::new(plan(12 * MIB), options(4), Some(("old".into(), stored)));
+        let seen = drive(&mut session);
+        let sent: Vec<u16> =
+            seen.iter().filter_map(|a| if let Action::Upload { part, .. } = a { Some(part.number) } else { None }).collect();
+        assert_eq!(sent, vec![2, 3], "part 1 matched the file; part 2 changed");
+        assert!(!seen.contains(&Action::Initiate));
+        assert!(matches!(seen.last(), Some(Action::Complete { upload_id, .. }) if upload_id == "old"));
+    }
+
+    #[test]
+    fn a_part_whose_etag_is_not_its_md5_is_an_error_and_queued_again() {
+        let mut session = Session::new(plan(12 * MIB), options(1), None);
+        session.next_actions();
+        session.initiated("u".into());
+        session.hashed(1, digest(1));
+        let actions = session.next_actions();
+        assert!(actions.iter().any(|a| matches!(a, Action::Upload { part, .. } if part.number == 1)));
+        let error = session.uploaded(1, etag(&digest(9))).expect_err("mismatch");
+        assert_eq!(error.code(), "InvalidResponse");
+        assert!(session.uploaded(1, "\"abc-2\"".into()).is_ok(), "non-MD5 ETags cannot be checked");
+    }
+
+    #[test]
+    fn without_checksums_nothing_is_hashed() {
+        let mut session = Session::new(plan(12 * MIB), SessionOptions { checksum: false, ..options(4) }, None);
+        let seen = drive(&mut session);
+        assert!(seen.iter().all(|a| !matches!(a, Action::Hash(_))));
+        assert!(seen.iter().any(|a| matches!(a, Action::Upload { md5: None, .. })));
+    }
+}

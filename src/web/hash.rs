@@ -1,0 +1,99 @@
+//! MD5 of file parts off the main thread: a pool of Workers (`hash_pool.js`) that run this same
+//! wasm module's raw hashing exports below.
+
+use super::js_error;
+use crate::error::{Error, Result};
+use md5::{Digest, Md5};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// Bytes a worker reads from the Blob at a time: its memory stays near this, whatever the part size.
+const CHUNK_BYTES: u32 = 4 * 1024 * 1024;
+
+#[wasm_bindgen(module = "/src/web/hash_pool.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = HashPool)]
+    type JsHashPool;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(module: &JsValue, size: u32, chunk: u32) -> std::result::Result<JsHashPool, JsValue>;
+    #[wasm_bindgen(method)]
+    fn hash(this: &JsHashPool, blob: &web_sys::Blob) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn terminate(this: &JsHashPool);
+}
+
+/// A pool of hashing Workers; terminated when dropped.
+pub struct HashPool {
+    pool: JsHashPool,
+}
+
+impl std::fmt::Debug for HashPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashPool")
+    }
+}
+
+impl HashPool {
+    /// Starts `size` Workers, each instantiating this module.
+    ///
+    /// # Errors
+    /// [`Error::Network`] when Workers cannot be created (a CSP without `worker-src blob:`).
+    pub fn new(size: u32) -> Result<Self> {
+        let pool = JsHashPool::new(&wasm_bindgen::module(), size.max(1), CHUNK_BYTES).map_err(|e| js_error(&e))?;
+        Ok(Self { pool })
+    }
+
+    /// The MD5 of `blob`, computed in a Worker.
+    ///
+    /// # Errors
+    /// [`Error::Network`] when the Blob cannot be read (the file was moved or deleted).
+    pub async fn md5(&self, blob: &web_sys::Blob) -> Result<[u8; 16]> {
+        let digest = JsFuture::from(self.pool.hash(blob)).await.map_err(|e| js_error(&e))?;
+        let digest = js_sys::Uint8Array::new(&digest).to_vec();
+        digest.try_into().map_err(|_| Error::Network { message: "the hash worker returned no digest".into() })
+    }
+}
+
+impl Drop for HashPool {
+    fn drop(&mut self) {
+        self.pool.terminate();
+    }
+}
+
+thread_local! {
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static STATE: RefCell<Md5> = RefCell::new(Md5::new());
+    static DIGEST: RefCell<[u8; 16]> = const { RefCell::new([0; 16]) };
+}
+
+/// Worker export: starts a new digest.
+#[unsafe(no_mangle)]
+pub extern "C" fn partwise_md5_reset() {
+    STATE.with_borrow_mut(|state| *state = Md5::new());
+}
+
+/// Worker export: the address of a buffer of at least `len` bytes for the worker to fill.
+#[unsafe(no_mangle)]
+pub extern "C" fn partwise_md5_buffer(len: usize) -> *mut u8 {
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.resize(len, 0);
+        buffer.as_mut_ptr()
+    })
+}
+
+/// Worker export: adds the first `len` bytes of the buffer to the digest.
+#[unsafe(no_mangle)]
+pub extern "C" fn partwise_md5_update(len: usize) {
+    BUFFER.with_borrow(|buffer| STATE.with_borrow_mut(|state| state.update(&buffer[..len.min(buffer.len())])));
+}
+
+/// Worker export: finishes the digest and returns the address of its 16 bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn partwise_md5_finish() -> *const u8 {
+    let digest = STATE.with_borrow_mut(|state| std::mem::take(state).finalize());
+    DIGEST.with_borrow_mut(|out| {
+        out.copy_from_slice(&digest);
+        out.as_ptr()
+    })
+}

@@ -1,0 +1,81 @@
+// MD5 of Blob parts in a pool of Web Workers. Each worker instantiates the package's own compiled
+// WebAssembly module (shared, not fetched again) and uses only its three raw hashing exports, so no
+// extra file has to be served. The main thread only posts Blob handles (no bytes) and receives
+// 16-byte digests.
+
+function workerMain() {
+  let wasm;
+  self.onmessage = async ({ data }) => {
+    if (data.module) {
+      const imports = {};
+      for (const { module, name, kind } of WebAssembly.Module.imports(data.module)) {
+        if (kind !== 'function') throw new Error(`partwise hash worker: unexpected ${kind} import`);
+        (imports[module] ??= {})[name] = () => { throw new Error(`partwise hash worker: ${name} is not available`); };
+      }
+      wasm = (await WebAssembly.instantiate(data.module, imports)).exports;
+      return;
+    }
+    const { id, blob, chunk } = data;
+    try {
+      wasm.partwise_md5_reset();
+      for (let offset = 0; offset < blob.size; offset += chunk) {
+        const bytes = new Uint8Array(await blob.slice(offset, offset + chunk).arrayBuffer());
+        const pointer = wasm.partwise_md5_buffer(bytes.length);
+        new Uint8Array(wasm.memory.buffer, pointer, bytes.length).set(bytes);
+        wasm.partwise_md5_update(bytes.length);
+      }
+      const digest = new Uint8Array(wasm.memory.buffer, wasm.partwise_md5_finish(), 16).slice();
+      self.postMessage({ id, digest });
+    } catch (error) {
+      self.postMessage({ id, error: String(error) });
+    }
+  };
+}
+
+let workerUrl;
+
+/** A fixed set of hashing workers; `hash(blob)` resolves to the blob's MD5 as a Uint8Array(16). */
+export class HashPool {
+  constructor(module, size, chunk) {
+    workerUrl ??= URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
+    this.chunk = chunk;
+    this.pending = new Map();
+    this.next = 0;
+    this.workers = Array.from({ length: size }, () => {
+      const worker = new Worker(workerUrl);
+      worker.onmessage = ({ data }) => this.settle(data);
+      worker.onerror = (event) => this.fail(worker, event.message || 'the hash worker failed to start');
+      worker.postMessage({ module });
+      return { worker, busy: 0 };
+    });
+  }
+
+  hash(blob) {
+    const id = this.next++;
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    slot.busy += 1;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, slot });
+      slot.worker.postMessage({ id, blob, chunk: this.chunk });
+    });
+  }
+
+  settle({ id, digest, error }) {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.slot.busy -= 1;
+    if (error) entry.reject(new Error(error)); else entry.resolve(digest);
+  }
+
+  fail(worker, message) {
+    for (const [id, entry] of this.pending) {
+      if (worker === null || entry.slot.worker === worker) this.settle({ id, error: message });
+    }
+  }
+
+  terminate() {
+    for (const { worker } of this.workers) worker.terminate();
+    this.fail(null, 'the hash pool was closed');
+  }
+}
