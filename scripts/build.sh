@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the wasm module and its JS glue into pkg/ (ES module, loads its .wasm via import.meta.url),
-# then shrinks the wasm with npm's binaryen (Debian's wasm-opt 108 corrupts wasm-bindgen output).
+# adds the public API (js/index.js, js/index.d.ts), then shrinks the wasm with npm's binaryen (Debian's wasm-opt 108 corrupts wasm-bindgen output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -9,4 +9,5 @@ node_modules/.bin/wasm-opt -Oz \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   pkg/partwise_bg.wasm -o pkg/partwise_bg.wasm
+cp js/index.js js/index.d.ts pkg/
 echo "built pkg/ ($(wc -c < pkg/partwise_bg.wasm) bytes of wasm, $(gzip -9c pkg/partwise_bg.wasm | wc -c) gzipped)"

@@ -1,13 +1,14 @@
-// Development server for the demo: serves the repository's static files (www/, pkg/) on loopback
-// and, at /dev/config, the local SeaweedFS address and development keys from the environment.
-// For local development only: it hands out keys that the demo's own SeaweedFS accepts.
+// Development server for the demo: serves the repository's static files (www/, pkg/) on loopback,
+// the local SeaweedFS address at /dev/config, and what an app's backend would serve: temporary
+// credentials at /credentials and presigned URLs at /presign (scripts/dev-backend.mjs). The
+// long-term development keys stay in this process.
 import { createServer } from 'node:http';
+import { assumeRole, presign } from './dev-backend.mjs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const port = Number(process.env.PARTWISE_DEMO_PORT ?? 8080);
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
@@ -18,15 +19,32 @@ const config = () => ({
   endpoint: process.env.PARTWISE_TEST_ENDPOINT,
   bucket: process.env.PARTWISE_TEST_BUCKET,
   region: 'us-east-1',
-  accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY,
-  secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY,
 });
 
-createServer(async (req, res) => {
+async function json(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+}
+
+const api = {
+  '/dev/config': async () => config(),
+  '/credentials': async () => assumeRole(),
+  '/presign': async (req) => presign(await json(req)),
+};
+
+/** The server: static files of the repository plus the development API. */
+export const createDevServer = () => createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-  if (path === '/dev/config') {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    return res.end(JSON.stringify(config()));
+  if (api[path]) {
+    try {
+      const answer = await api[path](req);
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return res.end(JSON.stringify(answer));
+    } catch (error) {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ error: error.name, message: error.message }));
+    }
   }
   if (path === '/') {
     res.writeHead(302, { location: '/www/' });
@@ -45,6 +63,11 @@ createServer(async (req, res) => {
     res.writeHead(404);
     res.end('not found');
   }
-}).listen(port, '127.0.0.1', () => {
-  console.log(`partwise demo: http://127.0.0.1:${port}/www/`);
 });
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.env.PARTWISE_DEMO_PORT ?? 8080);
+  createDevServer().listen(port, '127.0.0.1', () => {
+    console.log(`partwise demo: http://127.0.0.1:${port}/www/`);
+  });
+}

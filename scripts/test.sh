@@ -12,13 +12,30 @@ cargo test --quiet
 
 echo "== starting SeaweedFS"
 STORE=$(mktemp -d /tmp/partwise-test.XXXXXX)
-cleanup() { bash scripts/seaweedfs.sh stop "$STORE"; rm -rf "$STORE"; }
+BACKEND_PID=
+cleanup() {
+  [ -n "$BACKEND_PID" ] && kill "$BACKEND_PID" 2>/dev/null
+  bash scripts/seaweedfs.sh stop "$STORE"
+  rm -rf "$STORE"
+}
 trap cleanup EXIT
 eval "$(bash scripts/seaweedfs.sh start "$STORE")"
 echo "SeaweedFS at $PARTWISE_TEST_ENDPOINT"
 
+echo "== starting the development backend"
+node scripts/dev-backend.mjs > "$STORE/backend.url" 2> "$STORE/backend.log" &
+BACKEND_PID=$!
+for _ in $(seq 100); do [ -s "$STORE/backend.url" ] && break; sleep 0.1; done
+export PARTWISE_TEST_BACKEND=$(head -n1 "$STORE/backend.url")
+[ -n "$PARTWISE_TEST_BACKEND" ] || { cat "$STORE/backend.log"; echo "the development backend did not start"; exit 1; }
+echo "development backend at $PARTWISE_TEST_BACKEND"
+
 echo "== development backend tests (node --test)"
 node --test tests/*.test.mjs
 
-echo "== browser tests in headless Chromium"
-wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web
+echo "== browser tests in headless Chromium (wasm-pack test)"
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web --test uploader
+
+echo "== the built package in headless Chromium (Playwright)"
+bash scripts/build.sh
+node --test tests/e2e/

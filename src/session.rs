@@ -31,6 +31,8 @@ pub enum Action {
         part: PartSpec,
         /// Its MD5, when checksums are on.
         md5: Option<[u8; 16]>,
+        /// The multipart upload it belongs to.
+        upload_id: String,
     },
     /// Send the whole file with PutObject (it fits in one part) → [`Session::uploaded`].
     PutObject {
@@ -50,8 +52,12 @@ pub enum Action {
 enum Slot {
     /// Not started; `stored` holds the ETag a resumed upload claims for it, still to be checked
     /// against the file.
-    Waiting { stored: Option<String> },
-    Hashing { stored: Option<String> },
+    Waiting {
+        stored: Option<String>,
+    },
+    Hashing {
+        stored: Option<String>,
+    },
     Hashed(Option<[u8; 16]>),
     Uploading(Option<[u8; 16]>),
     Done(String),
@@ -74,7 +80,8 @@ impl Session {
     /// A session for `plan`. `resumed` names an unfinished upload and the parts the server still
     /// holds for it; each is hashed again and kept only if the file's bytes still match its ETag.
     pub fn new(plan: PartPlan, options: SessionOptions, resumed: Option<(String, Vec<CompletedPart>)>) -> Self {
-        let options = SessionOptions { concurrency: options.concurrency.max(1), hashers: options.hashers.max(1), ..options };
+        let options =
+            SessionOptions { concurrency: options.concurrency.max(1), hashers: options.hashers.max(1), ..options };
         let (upload_id, stored) = match resumed {
             Some((id, parts)) if !plan.is_single() => (Some(id), parts),
             _ => (None, Vec::new()),
@@ -91,7 +98,16 @@ impl Session {
                 }
             })
             .collect();
-        Session { plan, options, upload_id, initiating: false, slots, paused: false, completing: false, finished: false }
+        Session {
+            plan,
+            options,
+            upload_id,
+            initiating: false,
+            slots,
+            paused: false,
+            completing: false,
+            finished: false,
+        }
     }
 
     /// The part layout.
@@ -106,7 +122,9 @@ impl Session {
 
     /// The parts stored so far, in order.
     pub fn done_parts(&self) -> Vec<(PartSpec, String)> {
-        self.specs().filter_map(|(spec, slot)| if let Slot::Done(etag) = slot { Some((spec, etag.clone())) } else { None }).collect()
+        self.specs()
+            .filter_map(|(spec, slot)| if let Slot::Done(etag) = slot { Some((spec, etag.clone())) } else { None })
+            .collect()
     }
 
     /// Whether Complete (or PutObject) succeeded.
@@ -153,7 +171,12 @@ impl Session {
                 if single {
                     actions.push(Action::PutObject { md5 });
                 } else {
-                    actions.extend(self.plan.part(index_number(index)).map(|part| Action::Upload { part, md5 }));
+                    let upload_id = self.upload_id.clone().unwrap_or_default();
+                    actions.extend(self.plan.part(index_number(index)).map(|part| Action::Upload {
+                        part,
+                        md5,
+                        upload_id,
+                    }));
                 }
             }
         }
@@ -173,12 +196,13 @@ impl Session {
                 }
             }
         }
-        if !single && self.slots.iter().all(|s| matches!(s, Slot::Done(_))) {
-            if let Some(upload_id) = self.upload_id.clone() {
-                self.completing = true;
-                let parts = self.done_parts().into_iter().map(|(s, etag)| CompletedPart { part_number: s.number, etag });
-                actions.push(Action::Complete { upload_id, parts: parts.collect() });
-            }
+        if !single
+            && self.slots.iter().all(|s| matches!(s, Slot::Done(_)))
+            && let Some(upload_id) = self.upload_id.clone()
+        {
+            self.completing = true;
+            let parts = self.done_parts().into_iter().map(|(s, etag)| CompletedPart { part_number: s.number, etag });
+            actions.push(Action::Complete { upload_id, parts: parts.collect() });
         }
         actions
     }
@@ -214,14 +238,15 @@ impl Session {
     pub fn uploaded(&mut self, number: u16, etag: String) -> Result<()> {
         let single = self.plan.is_single();
         let Some(slot) = self.slot_mut(number) else { return Ok(()) };
-        if let Slot::Uploading(Some(md5)) = slot {
-            if is_md5_etag(&etag) && !etag_matches_md5(&etag, md5) {
-                *slot = Slot::Hashed(Some(*md5));
-                return Err(Error::InvalidResponse {
-                    context: "UploadPart",
-                    message: format!("part {number}: the stored part's ETag {etag} is not the MD5 of the bytes sent"),
-                });
-            }
+        if let Slot::Uploading(Some(md5)) = slot
+            && is_md5_etag(&etag)
+            && !etag_matches_md5(&etag, md5)
+        {
+            *slot = Slot::Hashed(Some(*md5));
+            return Err(Error::InvalidResponse {
+                context: "UploadPart",
+                message: format!("part {number}: the stored part's ETag {etag} is not the MD5 of the bytes sent"),
+            });
         }
         *slot = Slot::Done(etag);
         if single {
@@ -316,7 +341,7 @@ mod tests {
                     Action::Hash(part) => {
                         session.hashed(part.number, digest(part.number));
                     }
-                    Action::Upload { part, md5 } => {
+                    Action::Upload { part, md5, .. } => {
                         let tag = md5.map_or_else(|| "\"unchecked\"".to_owned(), |d| etag(&d));
                         session.uploaded(part.number, tag).expect("etag");
                     }
@@ -386,10 +411,16 @@ mod tests {
         assert!(session.next_actions().is_empty());
         session.resume();
         let again = session.next_actions();
-        assert!(again.contains(&Action::Upload { part: session.plan().part(1).expect("1"), md5: Some(digest(1)) }));
+        assert!(again.contains(&Action::Upload {
+            part: session.plan().part(1).expect("1"),
+            md5: Some(digest(1)),
+            upload_id: "u".into()
+        }));
         for action in again {
             match action {
-                Action::Upload { part, md5 } => session.uploaded(part.number, etag(&md5.expect("md5"))).expect("ok"),
+                Action::Upload { part, md5, .. } => {
+                    session.uploaded(part.number, etag(&md5.expect("md5"))).expect("ok")
+                }
                 Action::Hash(part) => _ = session.hashed(part.number, digest(part.number)),
                 other => panic!("unexpected {other:?}"),
             }
@@ -406,8 +437,10 @@ mod tests {
         ];
         let mut session = Session::new(plan(12 * MIB), options(4), Some(("old".into(), stored)));
         let seen = drive(&mut session);
-        let sent: Vec<u16> =
-            seen.iter().filter_map(|a| if let Action::Upload { part, .. } = a { Some(part.number) } else { None }).collect();
+        let sent: Vec<u16> = seen
+            .iter()
+            .filter_map(|a| if let Action::Upload { part, .. } = a { Some(part.number) } else { None })
+            .collect();
         assert_eq!(sent, vec![2, 3], "part 1 matched the file; part 2 changed");
         assert!(!seen.contains(&Action::Initiate));
         assert!(matches!(seen.last(), Some(Action::Complete { upload_id, .. }) if upload_id == "old"));

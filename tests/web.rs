@@ -6,7 +6,7 @@ use partwise::actions::*;
 use partwise::hash::{encode_md5, etag_matches_md5, md5};
 use partwise::http::{Body, Method, Request, Response};
 use partwise::plan::PartPlan;
-use partwise::web::{now, send, upload_file};
+use partwise::web::{now, send};
 use partwise::{Auth, Bucket, BucketConfig, Credentials, Error, Provider};
 use wasm_bindgen_test::*;
 
@@ -205,18 +205,6 @@ async fn a_wrong_secret_is_a_typed_signature_error() {
     assert!(!error.is_retryable(), "a wrong secret is not worth retrying");
     assert!(error.request_id().is_some(), "the bucket's CORS rule exposes the request id");
     assert!(answer.header("date").is_some(), "the bucket's CORS rule exposes Date (for clock-skew correction)");
-}
-
-#[wasm_bindgen_test]
-async fn upload_file_picks_put_or_multipart() {
-    let (bucket, creds) = (bucket(), good_credentials());
-    for (size, seed) in [(0, 1), (1, 2), (6 * MIB + 5, 3)] {
-        let data = bytes(size, seed);
-        let key = unique_key(&format!("whole {size}"));
-        let etag = upload_file(&bucket, &creds, &key, &blob(&data), Some(5 * MIB)).await.expect("uploaded");
-        assert_eq!(etag.trim_matches('"').ends_with("-2"), size > 5 * MIB, "{size} B gave ETag {etag}");
-        assert!(read_object(&bucket, &key).await == data, "{size} B read back");
-    }
 }
 
 #[wasm_bindgen_test]

@@ -14,13 +14,27 @@ extern "C" {
     fn global_fetch(request: &web_sys::Request) -> js_sys::Promise;
 }
 
+/// How long a request may take before it is aborted (Complete may take minutes on S3).
+const TIMEOUT_MS: u32 = 5 * 60 * 1000;
+
+/// Aborts the `fetch` when the future awaiting it is dropped or times out.
+struct AbortOnDrop(web_sys::AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Sends `request`; a [`Body::Range`] is sliced from `file` (never copied into wasm memory).
 ///
 /// # Errors
-/// [`Error::Network`] when `fetch` rejects (offline, CORS, reset); [`Error::InvalidInput`] when a
-/// range body comes without a file or beyond it.
+/// [`Error::Network`] when `fetch` rejects (offline, CORS, reset) or times out;
+/// [`Error::InvalidInput`] when a range body comes without a file or beyond it.
 pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Result<Response> {
+    let controller = web_sys::AbortController::new().map_err(|e| js_error(&e))?;
     let init = web_sys::RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
     init.set_method(request.method.as_str());
     let headers = web_sys::Headers::new().map_err(|e| js_error(&e))?;
     for (name, value) in &request.headers {
@@ -40,9 +54,17 @@ pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Resu
         }
     }
     let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| js_error(&e))?;
-    let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| js_error(&e))?;
-    let answer: web_sys::Response = answer.dyn_into().map_err(|e| js_error(&e))?;
-    read_response(&answer).await
+    let _abort = AbortOnDrop(controller);
+    let exchange = async {
+        let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| js_error(&e))?;
+        let answer: web_sys::Response = answer.dyn_into().map_err(|e| js_error(&e))?;
+        read_response(&answer).await
+    };
+    let timeout = gloo_timers::future::TimeoutFuture::new(TIMEOUT_MS);
+    match futures::future::select(Box::pin(exchange), timeout).await {
+        futures::future::Either::Left((outcome, _)) => outcome,
+        futures::future::Either::Right(_) => Err(Error::Network { message: "the request timed out".into() }),
+    }
 }
 
 async fn read_response(answer: &web_sys::Response) -> Result<Response> {

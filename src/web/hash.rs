@@ -69,12 +69,14 @@ thread_local! {
 
 /// Worker export: starts a new digest.
 #[unsafe(no_mangle)]
+#[allow(unreachable_pub)] // exported from the wasm module, not from the crate
 pub extern "C" fn partwise_md5_reset() {
     STATE.with_borrow_mut(|state| *state = Md5::new());
 }
 
 /// Worker export: the address of a buffer of at least `len` bytes for the worker to fill.
 #[unsafe(no_mangle)]
+#[allow(unreachable_pub)] // exported from the wasm module, not from the crate
 pub extern "C" fn partwise_md5_buffer(len: usize) -> *mut u8 {
     BUFFER.with_borrow_mut(|buffer| {
         buffer.resize(len, 0);
@@ -84,12 +86,14 @@ pub extern "C" fn partwise_md5_buffer(len: usize) -> *mut u8 {
 
 /// Worker export: adds the first `len` bytes of the buffer to the digest.
 #[unsafe(no_mangle)]
+#[allow(unreachable_pub)] // exported from the wasm module, not from the crate
 pub extern "C" fn partwise_md5_update(len: usize) {
     BUFFER.with_borrow(|buffer| STATE.with_borrow_mut(|state| state.update(&buffer[..len.min(buffer.len())])));
 }
 
 /// Worker export: finishes the digest and returns the address of its 16 bytes.
 #[unsafe(no_mangle)]
+#[allow(unreachable_pub)] // exported from the wasm module, not from the crate
 pub extern "C" fn partwise_md5_finish() -> *const u8 {
     let digest = STATE.with_borrow_mut(|state| std::mem::take(state).finalize());
     DIGEST.with_borrow_mut(|out| {

@@ -1,13 +1,22 @@
-//! The browser shell: the only code that touches `fetch`, `Blob`s and the JS clock. It turns the
-//! core's requests into `fetch` calls and the answers back into [`crate::http::Response`]s.
+//! The browser shell: the only code that touches `fetch`, `XMLHttpRequest`, `Blob`s, Workers,
+//! IndexedDB and the JS clock. It runs the core's [`crate::session::Session`] and turns its
+//! requests into network calls and the answers back into [`crate::http::Response`]s.
 
+mod auth;
 mod fetch;
 mod hash;
-mod upload;
+mod js_api;
+mod store;
+mod uploader;
+mod xhr;
 
+pub use auth::{Operation, Signer};
 pub use fetch::send;
 pub use hash::HashPool;
-pub use upload::{upload_file, upload_file_js};
+pub use uploader::{
+    ObjectSpec, Observer, TaskControl, TaskState, TaskStats, UploadEvent, UploadResult, UploadTask, Uploader,
+    UploaderOptions,
+};
 
 use crate::error::{Error, Result};
 use crate::timestamp::Timestamp;

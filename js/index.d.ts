@@ -1,0 +1,158 @@
+/** The services partwise speaks to. */
+export type Provider = 's3' | 'oss' | 'obs' | 'nos' | 'ks3';
+
+/** Temporary (STS) or long-term credentials. */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** When they expire; partwise asks for new ones shortly before. */
+  expiration?: Date | string | number;
+}
+
+/** The operations a `presign` callback is asked to sign. */
+export type Operation =
+  | 'createMultipartUpload' | 'uploadPart' | 'completeMultipartUpload' | 'abortMultipartUpload'
+  | 'listParts' | 'listMultipartUploads' | 'putObject';
+
+/** A request for the app's backend to presign. */
+export interface PresignRequest {
+  operation: Operation;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+  bucket: string;
+  key: string;
+  uploadId?: string;
+  partNumber?: number;
+  /** Every query parameter of the request (uploadId and partNumber included). */
+  query: Record<string, string>;
+  /** The headers the request will carry (Content-MD5, Content-Type, metadata), to sign. */
+  headers: Record<string, string>;
+}
+
+export interface UploaderOptionsBase {
+  provider?: Provider;
+  /** The service endpoint, such as `https://s3.us-east-1.amazonaws.com`. */
+  endpoint: string;
+  bucket: string;
+  /** Required where the signing scheme needs one (S3, OSS V4, KS3 V4). */
+  region?: string;
+  /** Default: true for IP-address and localhost endpoints, false otherwise. */
+  pathStyle?: boolean;
+  /** Bytes per part; default: the planner's choice within the service's limits. */
+  partSize?: number;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Content-MD5 on every part (default `'md5'`). */
+  checksum?: 'md5' | 'none';
+  /** Resume after a reload from IndexedDB checkpoints (default true). */
+  checkpoints?: boolean;
+  /** Hashing Web Workers (default: hardwareConcurrency, at most 4). */
+  hashWorkers?: number;
+  /** A part request with no progress for this long is aborted and retried (default 30000). */
+  stallTimeoutMs?: number;
+}
+
+export type UploaderOptions = UploaderOptionsBase & (
+  | { credentials: () => Promise<Credentials>; presign?: never }
+  | { presign: (request: PresignRequest) => Promise<string | { url: string; headers?: Record<string, string> }>; credentials?: never }
+);
+
+export interface UploadOptions {
+  key: string;
+  /** Default: the file's type. */
+  contentType?: string;
+  metadata?: Record<string, string>;
+  /** Further headers stored with the object (Cache-Control, storage class, ...). */
+  headers?: Record<string, string>;
+}
+
+export interface UploadResult {
+  bucket: string;
+  key: string;
+  /** null when the file went up in one PutObject. */
+  uploadId: string | null;
+  etag: string;
+  location: string;
+  size: number;
+  parts: number;
+}
+
+export interface ProgressDetail {
+  loaded: number;
+  total: number;
+  partsDone: number;
+  partsTotal: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface PartDetail { partNumber: number; etag: string; size: number }
+export interface RetryDetail { partNumber: number | null; attempt: number; delayMs: number; error: PartwiseErrorInit }
+export type TaskState = 'uploading' | 'paused' | 'complete' | 'error' | 'aborted';
+
+export interface PartwiseErrorInit {
+  code: string;
+  message: string;
+  status: number | null;
+  providerCode: string | null;
+  requestId: string | null;
+  retryable: boolean;
+}
+
+/** Every failure: `code` is stable (InvalidInput, TooLarge, ProviderError, InvalidResponse, EtagNotExposed,
+ * CheckpointInvalid, NetworkError, CredentialsError, Aborted). */
+export class PartwiseError extends Error implements PartwiseErrorInit {
+  constructor(init: Partial<PartwiseErrorInit> & { code: string; message: string });
+  readonly code: string;
+  readonly status: number | null;
+  readonly providerCode: string | null;
+  readonly requestId: string | null;
+  readonly retryable: boolean;
+}
+
+export interface UploadTaskEventMap {
+  progress: CustomEvent<ProgressDetail>;
+  part: CustomEvent<PartDetail>;
+  retry: CustomEvent<RetryDetail>;
+  statechange: CustomEvent<{ state: TaskState }>;
+  error: CustomEvent<PartwiseError>;
+  complete: CustomEvent<UploadResult>;
+}
+
+export class UploadTask extends EventTarget {
+  readonly done: Promise<UploadResult>;
+  readonly state: TaskState;
+  readonly stats: { partRequests: number; maxPartsInFlight: number };
+  pause(): void;
+  resume(): void;
+  abort(): void;
+  addEventListener<K extends keyof UploadTaskEventMap>(type: K, listener: (event: UploadTaskEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof UploadTaskEventMap>(type: K, listener: (event: UploadTaskEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+export interface CheckpointInfo {
+  key: string;
+  uploadId: string;
+  name: string;
+  size: number;
+  partSize: number;
+  partsDone: number;
+  createdAt: Date;
+}
+
+export interface UnfinishedUpload { key: string; uploadId: string; initiated: string | null }
+
+export class Uploader {
+  upload(file: Blob, options: UploadOptions): UploadTask;
+  checkpoints(): Promise<CheckpointInfo[]>;
+  listUploads(options?: { prefix?: string }): Promise<UnfinishedUpload[]>;
+  abortUpload(upload: { key: string; uploadId: string }): Promise<void>;
+}
+
+export function createUploader(options: UploaderOptions): Uploader;
+
+/** Loads the WebAssembly module ahead of the first upload. */
+export function preload(): Promise<unknown>;

@@ -1,0 +1,333 @@
+//! The wasm-bindgen surface the JS wrapper (`js/index.js`) builds `createUploader` on:
+//! `WasmUploader` and `WasmTask`. Errors cross as plain objects `{code, status, providerCode,
+//! requestId, retryable, message}` that the wrapper turns into `PartwiseError`s.
+
+use super::auth::Signer;
+use super::uploader::{ObjectSpec, TaskControl, UploadEvent, UploadResult, Uploader, UploaderOptions};
+use crate::actions::ObjectOptions;
+use crate::bucket::{Bucket, BucketConfig};
+use crate::error::Error;
+use crate::provider::Provider;
+use crate::retry::RetryPolicy;
+use js_sys::{Function, Object, Promise, Reflect};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+/// An uploader, created from the options `createUploader` takes.
+#[wasm_bindgen(js_name = WasmUploader)]
+#[derive(Debug)]
+pub struct JsUploader {
+    inner: Uploader,
+}
+
+/// A running upload.
+#[wasm_bindgen(js_name = WasmTask)]
+#[derive(Debug)]
+pub struct JsTask {
+    control: TaskControl,
+    done: Promise,
+}
+
+#[wasm_bindgen(js_class = WasmUploader)]
+impl JsUploader {
+    /// Reads and checks `options`.
+    ///
+    /// # Errors
+    /// Throws an error object (code `InvalidInput`) naming the bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &JsValue) -> Result<JsUploader, JsValue> {
+        uploader_options(options).map(|o| JsUploader { inner: Uploader::new(o) }).map_err(|e| error_object(&e))
+    }
+
+    /// Starts uploading `file` to `object.key`; `emit(type, detail)` receives the events.
+    ///
+    /// # Errors
+    /// Throws an error object when `object` is malformed.
+    pub fn upload(&self, file: web_sys::Blob, object: &JsValue, emit: Function) -> Result<JsTask, JsValue> {
+        let spec = object_spec(object).map_err(|e| error_object(&e))?;
+        let observer = Rc::new(move |event: UploadEvent<'_>| {
+            let (name, detail) = event_object(&event);
+            // An exception in an app's event listener must not stop the upload.
+            let _ = emit.call2(&JsValue::NULL, &name.into(), &detail);
+        });
+        let task = self.inner.upload(file, spec, observer);
+        let done = future_to_promise(async move {
+            task.done.await.map(|r| result_object(&r).into()).map_err(|e| error_object(&e))
+        });
+        Ok(JsTask { control: task.control, done })
+    }
+
+    /// The stored checkpoints for this bucket: `[{key, uploadId, size, name, partsDone, partSize, createdAt}]`.
+    pub fn checkpoints(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let list = js_sys::Array::new();
+            for c in inner.checkpoints().await {
+                let o = Object::new();
+                set(&o, "key", &c.key.into());
+                set(&o, "uploadId", &c.upload_id.into());
+                set(&o, "size", &(c.fingerprint.size as f64).into());
+                set(&o, "name", &c.fingerprint.name.into());
+                set(&o, "partSize", &(c.part_size as f64).into());
+                set(&o, "partsDone", &c.parts.len().into());
+                set(&o, "createdAt", &js_sys::Date::new(&((c.created_at as f64) * 1000.0).into()).into());
+                list.push(&o);
+            }
+            Ok(list.into())
+        })
+    }
+
+    /// The server's unfinished uploads under `prefix` (all pages): `[{key, uploadId, initiated}]`.
+    #[wasm_bindgen(js_name = listUploads)]
+    pub fn list_uploads(&self, prefix: Option<String>) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let uploads = inner.list_uploads(prefix).await.map_err(|e| error_object(&e))?;
+            let list = js_sys::Array::new();
+            for u in uploads {
+                let o = Object::new();
+                set(&o, "key", &u.key.into());
+                set(&o, "uploadId", &u.upload_id.into());
+                set(&o, "initiated", &u.initiated.map_or(JsValue::NULL, JsValue::from));
+                list.push(&o);
+            }
+            Ok(list.into())
+        })
+    }
+
+    /// Aborts an unfinished upload on the server and forgets its checkpoint.
+    #[wasm_bindgen(js_name = abortUpload)]
+    pub fn abort_upload(&self, key: String, upload_id: String) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            inner.abort_upload(&key, &upload_id).await.map(|()| JsValue::UNDEFINED).map_err(|e| error_object(&e))
+        })
+    }
+}
+
+#[wasm_bindgen(js_class = WasmTask)]
+impl JsTask {
+    /// Pauses: parts in flight are cancelled, the checkpoint stays.
+    pub fn pause(&self) {
+        self.control.pause();
+    }
+
+    /// Resumes after a pause.
+    pub fn resume(&self) {
+        self.control.resume();
+    }
+
+    /// Aborts the upload on the server and deletes its checkpoint.
+    pub fn abort(&self) {
+        self.control.abort();
+    }
+
+    /// Resolves with the result, or rejects with an error object.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> Promise {
+        self.done.clone()
+    }
+
+    /// `{partRequests, maxPartsInFlight}`: part requests sent (retries included) and the most in
+    /// flight at once.
+    #[wasm_bindgen(getter)]
+    pub fn stats(&self) -> JsValue {
+        let stats = self.control.stats();
+        let o = Object::new();
+        set(&o, "partRequests", &stats.part_requests.get().into());
+        set(&o, "maxPartsInFlight", &stats.max_parts_in_flight.get().into());
+        o.into()
+    }
+}
+
+fn set(target: &Object, name: &str, value: &JsValue) {
+    // Setting a property on a plain object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+fn get(source: &JsValue, name: &str) -> JsValue {
+    Reflect::get(source, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn text(source: &JsValue, name: &'static str) -> Result<Option<String>, Error> {
+    let value = get(source, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| Error::invalid(name, "must be a string"))
+}
+
+fn number(source: &JsValue, name: &'static str, min: f64, max: f64) -> Result<Option<f64>, Error> {
+    let value = get(source, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(Error::invalid(name, format!("must be a whole number from {min} to {max}"))),
+    }
+}
+
+fn flag(source: &JsValue, name: &'static str) -> Result<Option<bool>, Error> {
+    let value = get(source, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_bool().map(Some).ok_or_else(|| Error::invalid(name, "must be true or false"))
+}
+
+fn string_map(source: &JsValue, name: &'static str) -> Result<Vec<(String, String)>, Error> {
+    let value = get(source, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !value.is_object() {
+        return Err(Error::invalid(name, "must be an object of strings"));
+    }
+    Object::entries(value.unchecked_ref())
+        .iter()
+        .map(|entry| {
+            let pair = js_sys::Array::from(&entry);
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(k), Some(v)) => Ok((k, v)),
+                _ => Err(Error::invalid(name, "must be an object of strings")),
+            }
+        })
+        .collect()
+}
+
+// The numbers below are checked to be whole and in range before the casts.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
+    if !o.is_object() {
+        return Err(Error::invalid("options", "must be an object"));
+    }
+    let provider = Provider::from_name(&text(o, "provider")?.unwrap_or_else(|| "s3".into()))?;
+    let endpoint = text(o, "endpoint")?.ok_or_else(|| Error::invalid("endpoint", "is required"))?;
+    let name = text(o, "bucket")?.ok_or_else(|| Error::invalid("bucket", "is required"))?;
+    let region = text(o, "region")?;
+    let bucket = Bucket::new(&BucketConfig {
+        provider,
+        endpoint: &endpoint,
+        name: &name,
+        region: region.as_deref(),
+        path_style: flag(o, "pathStyle")?,
+        scheme: None,
+    })?;
+    let signer = match (get(o, "credentials").dyn_into::<Function>(), get(o, "presign").dyn_into::<Function>()) {
+        (Ok(credentials), Err(_)) => Signer::credentials(credentials),
+        (Err(_), Ok(presign)) => Signer::presign(presign),
+        _ => {
+            return Err(Error::invalid("credentials", "give exactly one of `credentials` and `presign`, as functions"));
+        }
+    };
+    let retry = get(o, "retry");
+    let defaults = RetryPolicy::default();
+    let retry = if retry.is_undefined() || retry.is_null() {
+        defaults
+    } else {
+        RetryPolicy {
+            attempts: number(&retry, "attempts", 0.0, 100.0)?.map_or(defaults.attempts, |n| n as u32),
+            base_delay_ms: number(&retry, "baseDelayMs", 0.0, 600_000.0)?.map_or(defaults.base_delay_ms, |n| n as u64),
+            max_delay_ms: number(&retry, "maxDelayMs", 0.0, 3_600_000.0)?.map_or(defaults.max_delay_ms, |n| n as u64),
+        }
+    };
+    let checksum = match text(o, "checksum")?.as_deref() {
+        None | Some("md5") => true,
+        Some("none") => false,
+        Some(_) => return Err(Error::invalid("checksum", "must be 'md5' or 'none'")),
+    };
+    let cores = get(&get(&js_sys::global(), "navigator"), "hardwareConcurrency").as_f64().unwrap_or(2.0);
+    Ok(UploaderOptions {
+        bucket,
+        endpoint,
+        signer,
+        part_size: number(o, "partSize", 1.0, 9_007_199_254_740_991.0)?.map(|n| n as u64),
+        concurrency: number(o, "concurrency", 1.0, 64.0)?.map_or(4, |n| n as usize),
+        retry,
+        checksum,
+        checkpoints: flag(o, "checkpoints")?.unwrap_or(true),
+        hash_workers: number(o, "hashWorkers", 1.0, 16.0)?.map_or(cores.clamp(1.0, 4.0) as u32, |n| n as u32),
+        stall_ms: number(o, "stallTimeoutMs", 1000.0, 3_600_000.0)?.map_or(30_000, |n| n as u32),
+    })
+}
+
+fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {
+    if !o.is_object() {
+        return Err(Error::invalid("upload options", "must be an object with a key"));
+    }
+    let key = text(o, "key")?.ok_or_else(|| Error::invalid("key", "is required"))?;
+    let options = ObjectOptions {
+        content_type: text(o, "contentType")?,
+        metadata: string_map(o, "metadata")?,
+        headers: string_map(o, "headers")?,
+    };
+    Ok(ObjectSpec { key, options })
+}
+
+/// An [`Error`] as the object the JS wrapper turns into a `PartwiseError`.
+fn error_object(error: &Error) -> JsValue {
+    let o = Object::new();
+    set(&o, "code", &error.code().into());
+    set(&o, "message", &error.to_string().into());
+    set(&o, "status", &error.status().map_or(JsValue::NULL, JsValue::from));
+    set(&o, "providerCode", &error.provider_code().map_or(JsValue::NULL, JsValue::from));
+    set(&o, "requestId", &error.request_id().map_or(JsValue::NULL, JsValue::from));
+    set(&o, "retryable", &error.is_retryable().into());
+    o.into()
+}
+
+fn result_object(r: &UploadResult) -> Object {
+    let o = Object::new();
+    set(&o, "bucket", &r.bucket.as_str().into());
+    set(&o, "key", &r.key.as_str().into());
+    set(&o, "uploadId", &r.upload_id.as_deref().map_or(JsValue::NULL, JsValue::from));
+    set(&o, "etag", &r.etag.as_str().into());
+    set(&o, "location", &r.location.as_str().into());
+    // Sizes stay below 2^53.
+    #[allow(clippy::cast_precision_loss)]
+    set(&o, "size", &(r.size as f64).into());
+    set(&o, "parts", &r.parts.into());
+    o
+}
+
+/// An event's name and `detail`.
+fn event_object(event: &UploadEvent<'_>) -> (&'static str, JsValue) {
+    let o = Object::new();
+    let name = match event {
+        UploadEvent::Progress(p) => {
+            // Byte counts stay below 2^53.
+            #[allow(clippy::cast_precision_loss)]
+            {
+                set(&o, "loaded", &(p.loaded as f64).into());
+                set(&o, "total", &(p.total as f64).into());
+            }
+            set(&o, "partsDone", &p.parts_done.into());
+            set(&o, "partsTotal", &p.parts_total.into());
+            set(&o, "bytesPerSecond", &p.bytes_per_second.into());
+            set(&o, "etaSeconds", &p.eta_seconds.map_or(JsValue::NULL, JsValue::from));
+            "progress"
+        }
+        UploadEvent::Part { number, etag, size } => {
+            set(&o, "partNumber", &(*number).into());
+            set(&o, "etag", &(*etag).into());
+            #[allow(clippy::cast_precision_loss)]
+            set(&o, "size", &(*size as f64).into());
+            "part"
+        }
+        UploadEvent::Retry { part, attempt, delay_ms, error } => {
+            set(&o, "partNumber", &part.map_or(JsValue::NULL, JsValue::from));
+            set(&o, "attempt", &(*attempt).into());
+            #[allow(clippy::cast_precision_loss)]
+            set(&o, "delayMs", &(*delay_ms as f64).into());
+            set(&o, "error", &error_object(error));
+            "retry"
+        }
+        UploadEvent::State(state) => {
+            set(&o, "state", &state.name().into());
+            "statechange"
+        }
+    };
+    (name, o.into())
+}

@@ -1,0 +1,86 @@
+// The published API in a real browser, unbundled: a page imports pkg/index.js (built by
+// `npm run build`) straight from a static server and uploads with createUploader, in STS and in
+// presigned mode; errors arrive as PartwiseError. Run by scripts/test.sh against its SeaweedFS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { createDevServer } from '../../scripts/serve.mjs';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = createDevServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await page.goto(`http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Runs an upload in the page: a File of `size` pseudo-random bytes to a fresh key. */
+function upload(mode, size, extra = {}) {
+  return page.evaluate(async ({ mode, size, extra }) => {
+    const { createUploader, PartwiseError } = await import('/pkg/index.js');
+    const config = await (await fetch('/dev/config')).json();
+    const bytes = new Uint8Array(size);
+    let x = 2463534242;
+    for (let i = 0; i < size; i += 1) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bytes[i] = x & 255; }
+    const file = new File([bytes], 'e2e.bin', { type: 'application/octet-stream' });
+    const signing = mode === 'sts'
+      ? { credentials: async () => ({ ...(await (await fetch('/credentials')).json()), ...extra }) }
+      : { presign: async (request) => (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json() };
+    const uploader = createUploader({ ...config, ...signing, partSize: 5 * 1024 * 1024 });
+    const key = `e2e/${mode}-${size}-${Date.now()}.bin`;
+    const task = uploader.upload(file, { key });
+    const events = { progress: 0, part: 0, states: [] };
+    task.addEventListener('progress', () => { events.progress += 1; });
+    task.addEventListener('part', () => { events.part += 1; });
+    task.addEventListener('statechange', ({ detail }) => events.states.push(detail.state));
+    try {
+      return { ok: true, result: await task.done, events };
+    } catch (error) {
+      return { ok: false, isPartwiseError: error instanceof PartwiseError, error: { ...error, message: error.message, name: error.name }, events };
+    }
+  }, { mode, size, extra });
+}
+
+test('STS mode: a multipart file through the unbundled package', async () => {
+  const run = await upload('sts', 11 * 1024 * 1024 + 3);
+  assert.ok(run.ok, JSON.stringify(run.error));
+  assert.equal(run.result.parts, 3);
+  assert.equal(run.result.size, 11 * 1024 * 1024 + 3);
+  assert.match(run.result.etag, /-3"?$/);
+  assert.equal(run.events.part, 3);
+  assert.ok(run.events.progress >= 3);
+  assert.deepEqual(run.events.states, ['uploading', 'complete']);
+});
+
+test('presigned mode: a one-part file through the unbundled package', async () => {
+  const run = await upload('presign', 1000);
+  assert.ok(run.ok, JSON.stringify(run.error));
+  assert.equal(run.result.parts, 1);
+  assert.equal(run.result.uploadId, null);
+});
+
+test('a wrong secret rejects with a typed PartwiseError', async () => {
+  const run = await upload('sts', 10, { secretAccessKey: 'not-the-secret' });
+  assert.equal(run.ok, false);
+  assert.ok(run.isPartwiseError);
+  assert.equal(run.error.name, 'PartwiseError');
+  assert.equal(run.error.code, 'ProviderError');
+  assert.equal(run.error.providerCode, 'SignatureDoesNotMatch');
+  assert.equal(run.error.status, 403);
+  assert.equal(run.error.retryable, false);
+  assert.deepEqual(run.events.states, ['uploading', 'error']);
+});

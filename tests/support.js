@@ -1,0 +1,80 @@
+// Browser-side helpers for tests/uploader.rs: credentials and presigned URLs from the development
+// backend (scripts/dev-backend.mjs), counted; console capture; raw IndexedDB reads.
+
+/** A `credentials` callback that asks the backend for STS credentials; `.calls()` counts calls. */
+export function stsCredentials(backend, override) {
+  let calls = 0;
+  const issued = [];
+  const provider = async () => {
+    calls += 1;
+    const answer = await fetch(`${backend}/credentials`);
+    if (!answer.ok) throw new Error(`credentials: ${answer.status}`);
+    const credentials = { ...(await answer.json()), ...(override ?? {}) };
+    issued.push(credentials.secretAccessKey, credentials.sessionToken);
+    return credentials;
+  };
+  provider.calls = () => calls;
+  provider.issued = () => issued;
+  return provider;
+}
+
+export function issuedSecrets(provider) { return provider.issued(); }
+
+/** A `presign` callback backed by the backend; `.count(operation)` counts calls per operation. */
+export function presigner(backend) {
+  const counts = {};
+  const presign = async (request) => {
+    counts[request.operation] = (counts[request.operation] ?? 0) + 1;
+    const answer = await fetch(`${backend}/presign`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request),
+    });
+    if (!answer.ok) throw new Error(`presign: ${answer.status} ${await answer.text()}`);
+    return answer.json();
+  };
+  presign.count = (operation) => counts[operation] ?? 0;
+  return presign;
+}
+
+export function callCount(provider) { return provider.calls(); }
+export function operationCount(presign, operation) { return presign.count(operation); }
+
+/** Every console line from now on, as it is printed. */
+export function captureConsole() {
+  const lines = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug']) {
+    const original = console[method];
+    console[method] = (...args) => { lines.push(args.map(String).join(' ')); original.apply(console, args); };
+  }
+  return lines;
+}
+
+/** Every record of the partwise IndexedDB database, as JSON text. */
+export async function dumpCheckpoints() {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('partwise');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  if (!db.objectStoreNames.contains('checkpoints')) return '[]';
+  const records = await new Promise((resolve, reject) => {
+    const request = db.transaction('checkpoints').objectStore('checkpoints').getAll();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  db.close();
+  return JSON.stringify(records);
+}
+
+/** Counts timer ticks on the main thread until stopped: a busy main thread ticks rarely. */
+export function startTicker() {
+  const ticker = { ticks: 0, stop: null };
+  const id = setInterval(() => { ticker.ticks += 1; }, 10);
+  ticker.stop = () => { clearInterval(id); return ticker.ticks; };
+  return ticker;
+}
+export function stopTicker(ticker) { return ticker.stop(); }
+
+/** A File with this name, bytes and modification date. */
+export function makeFile(bytes, name, lastModified) {
+  return new File([bytes], name, { type: 'application/octet-stream', lastModified });
+}
