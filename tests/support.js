@@ -35,6 +35,38 @@ export function presigner(backend) {
   return presign;
 }
 
+/**
+ * A presigner whose first part uploads go to the backend's fault routes, one per entry of
+ * `faults` (`slowdown`, `stall`, `hidden-etag`, or `refused` for a closed port), then to the store.
+ */
+export function faultyPresigner(backend, faults) {
+  const real = presigner(backend);
+  const left = [...faults];
+  const presign = async (request) => {
+    const signed = await real(request);
+    if (request.operation !== 'uploadPart' || left.length === 0) return signed;
+    const kind = left.shift();
+    const url = kind === 'refused' ? 'http://127.0.0.1:1/refused' : `${backend}/fault/${kind}`;
+    return { ...signed, url };
+  };
+  presign.count = real.count;
+  return presign;
+}
+
+/** A `credentials` callback whose first answer is an unknown temporary key (as an expired one looks). */
+export function expiringCredentials(backend) {
+  const real = stsCredentials(backend);
+  let first = true;
+  const provider = async () => {
+    const credentials = await real();
+    if (!first) return credentials;
+    first = false;
+    return { ...credentials, accessKeyId: 'ASIAEXPIREDEXPIRED00', sessionToken: 'expired-session-token' };
+  };
+  provider.calls = real.calls;
+  return provider;
+}
+
 export function callCount(provider) { return provider.calls(); }
 export function operationCount(presign, operation) { return presign.count(operation); }
 

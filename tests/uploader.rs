@@ -28,6 +28,10 @@ extern "C" {
     #[wasm_bindgen(js_name = stsCredentials)]
     fn sts_credentials(backend: &str, overrides: &JsValue) -> js_sys::Function;
     fn presigner(backend: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = faultyPresigner)]
+    fn faulty_presigner(backend: &str, faults: Vec<String>) -> js_sys::Function;
+    #[wasm_bindgen(js_name = expiringCredentials)]
+    fn expiring_credentials(backend: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = issuedSecrets)]
     fn issued_secrets(provider: &js_sys::Function) -> js_sys::Array;
     #[wasm_bindgen(js_name = callCount)]
@@ -379,4 +383,46 @@ async fn no_secret_reaches_indexeddb_or_the_console() {
             assert!(!text.contains(secret.as_str()), "{what} holds {}", &secret[..secret.len().min(16)]);
         }
     }
+}
+
+#[wasm_bindgen_test]
+async fn transient_failures_are_retried_with_backoff() {
+    let faults = ["slowdown", "stall", "refused"].map(String::from).to_vec();
+    let presign = faulty_presigner(backend(), faults);
+    let uploader = Uploader::new(UploaderOptions { stall_ms: 1000, ..options(Signer::presign(presign.clone())) });
+    let data = bytes(12 * MIB, 14);
+    let key = unique_key("transient");
+    let recorder = Rc::new(RefCell::new(Recorder::default()));
+    let task = start(&uploader, &file(&data, "t.bin"), &key, &recorder);
+    let control = task.control.clone();
+    task.done.await.expect("uploaded despite a 503, a stalled request and a refused connection");
+    assert_eq!(recorder.borrow().retries, 3, "each failure was retried once");
+    assert_eq!(control.stats().part_requests.get(), 6, "3 parts + 3 retries");
+    assert!(md5(&read_object(&key).await) == md5(&data));
+}
+
+#[wasm_bindgen_test]
+async fn a_hidden_etag_fails_fast_and_names_the_fix() {
+    let presign = faulty_presigner(backend(), vec!["hidden-etag".into()]);
+    let uploader = Uploader::new(options(Signer::presign(presign)));
+    let recorder = Rc::new(RefCell::new(Recorder::default()));
+    let task = start(&uploader, &file(&bytes(12 * MIB, 15), "e.bin"), &unique_key("hidden etag"), &recorder);
+    let control = task.control.clone();
+    let error = task.done.await.expect_err("no readable ETag");
+    assert_eq!(error.code(), "EtagNotExposed");
+    assert!(error.to_string().contains("ExposeHeaders"), "{error}");
+    assert_eq!(recorder.borrow().retries, 0, "not retried");
+    assert!(control.stats().part_requests.get() <= 3, "no retries: {}", control.stats().part_requests.get());
+}
+
+#[wasm_bindgen_test]
+async fn expired_credentials_are_refreshed_and_the_upload_goes_on() {
+    let credentials = expiring_credentials(backend());
+    let uploader = Uploader::new(options(Signer::credentials(credentials.clone())));
+    let data = bytes(3 * MIB, 16);
+    let key = unique_key("expired");
+    let recorder = Rc::new(RefCell::new(Recorder::default()));
+    start(&uploader, &file(&data, "x.bin"), &key, &recorder).done.await.expect("uploaded after a refresh");
+    assert_eq!(call_count(&credentials), 2, "one refresh after the expired answer");
+    assert!(md5(&read_object(&key).await) == md5(&data));
 }

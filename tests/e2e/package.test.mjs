@@ -9,6 +9,7 @@ import { createDevServer } from '../../scripts/serve.mjs';
 let server;
 let browser;
 let page;
+let origin;
 
 before(async () => {
   server = createDevServer().listen(0, '127.0.0.1');
@@ -18,9 +19,10 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  origin = `http://127.0.0.1:${server.address().port}`;
   page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`);
+  await page.goto(`${origin}/tests/e2e/blank.html`);
 });
 
 after(async () => {
@@ -29,8 +31,8 @@ after(async () => {
 });
 
 /** Runs an upload in the page: a File of `size` pseudo-random bytes to a fresh key. */
-function upload(mode, size, extra = {}) {
-  return page.evaluate(async ({ mode, size, extra }) => {
+function upload(mode, size, extra = {}, options = {}, on = page) {
+  return on.evaluate(async ({ mode, size, extra, options }) => {
     const { createUploader, PartwiseError } = await import('/pkg/index.js');
     const config = await (await fetch('/dev/config')).json();
     const bytes = new Uint8Array(size);
@@ -40,19 +42,19 @@ function upload(mode, size, extra = {}) {
     const signing = mode === 'sts'
       ? { credentials: async () => ({ ...(await (await fetch('/credentials')).json()), ...extra }) }
       : { presign: async (request) => (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json() };
-    const uploader = createUploader({ ...config, ...signing, partSize: 5 * 1024 * 1024 });
+    const uploader = createUploader({ ...config, ...signing, partSize: 5 * 1024 * 1024, ...options });
     const key = `e2e/${mode}-${size}-${Date.now()}.bin`;
     const task = uploader.upload(file, { key });
     const events = { progress: 0, part: 0, states: [] };
     task.addEventListener('progress', () => { events.progress += 1; });
-    task.addEventListener('part', () => { events.part += 1; });
+    task.addEventListener('part', () => { events.part += 1; window.partsSeen = (window.partsSeen ?? 0) + 1; });
     task.addEventListener('statechange', ({ detail }) => events.states.push(detail.state));
     try {
       return { ok: true, result: await task.done, events };
     } catch (error) {
       return { ok: false, isPartwiseError: error instanceof PartwiseError, error: { ...error, message: error.message, name: error.name }, events };
     }
-  }, { mode, size, extra });
+  }, { mode, size, extra, options });
 }
 
 test('STS mode: a multipart file through the unbundled package', async () => {
@@ -83,4 +85,33 @@ test('a wrong secret rejects with a typed PartwiseError', async () => {
   assert.equal(run.error.status, 403);
   assert.equal(run.error.retryable, false);
   assert.deepEqual(run.events.states, ['uploading', 'error']);
+});
+
+test('going offline mid-upload waits for the network instead of failing', async () => {
+  await page.evaluate(() => { window.partsSeen = 0; });
+  const running = upload('sts', 30 * 1024 * 1024, {}, { concurrency: 2, retry: { attempts: 1, baseDelayMs: 10 } });
+  await page.waitForFunction(() => window.partsSeen >= 1);
+  await page.context().setOffline(true);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await page.context().setOffline(false);
+  const run = await running;
+  assert.ok(run.ok, JSON.stringify(run.error));
+  assert.equal(run.result.parts, 6);
+});
+
+test('without IndexedDB uploads still work, and say so once', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { get: () => undefined }));
+  const bare = await context.newPage();
+  const warnings = [];
+  bare.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  await bare.goto(`${origin}/tests/e2e/blank.html`);
+  for (const size of [6 * 1024 * 1024, 11 * 1024 * 1024]) {
+    const run = await upload('sts', size, {}, {}, bare);
+    assert.ok(run.ok, JSON.stringify(run.error));
+  }
+  const ours = warnings.filter((w) => w.startsWith('partwise:'));
+  assert.equal(ours.length, 1, ours.join('\n'));
+  assert.match(ours[0], /IndexedDB/);
+  await context.close();
 });
