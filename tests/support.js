@@ -36,15 +36,16 @@ export function presigner(backend) {
 }
 
 /**
- * A presigner whose first part uploads go to the backend's fault routes, one per entry of
+ * A presigner whose first requests go to the backend's fault routes, one per entry of
  * `faults` (`slowdown`, `stall`, `hidden-etag`, or `refused` for a closed port), then to the store.
+ * `operation` picks which requests fail (default: part uploads).
  */
-export function faultyPresigner(backend, faults) {
+export function faultyPresigner(backend, faults, operation = 'uploadPart') {
   const real = presigner(backend);
   const left = [...faults];
   const presign = async (request) => {
     const signed = await real(request);
-    if (request.operation !== 'uploadPart' || left.length === 0) return signed;
+    if (request.operation !== operation || left.length === 0) return signed;
     const kind = left.shift();
     const url = kind === 'refused' ? 'http://127.0.0.1:1/refused' : `${backend}/fault/${kind}`;
     return { ...signed, url };

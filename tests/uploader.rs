@@ -29,7 +29,7 @@ extern "C" {
     fn sts_credentials(backend: &str, overrides: &JsValue) -> js_sys::Function;
     fn presigner(backend: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = faultyPresigner)]
-    fn faulty_presigner(backend: &str, faults: Vec<String>) -> js_sys::Function;
+    fn faulty_presigner(backend: &str, faults: Vec<String>, operation: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = expiringCredentials)]
     fn expiring_credentials(backend: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = issuedSecrets)]
@@ -132,6 +132,7 @@ struct Recorder {
     parts: Vec<u16>,
     states: Vec<TaskState>,
     retries: u32,
+    retried_parts: Vec<Option<u16>>,
     loaded: Vec<u64>,
     control: Option<TaskControl>,
     pause_after_parts: Option<usize>,
@@ -154,7 +155,10 @@ fn start(
                 }
             }
             UploadEvent::State(state) => r.states.push(state),
-            UploadEvent::Retry { .. } => r.retries += 1,
+            UploadEvent::Retry { part, .. } => {
+                r.retries += 1;
+                r.retried_parts.push(part);
+            }
             UploadEvent::Progress(p) => r.loaded.push(p.loaded),
         }
     });
@@ -388,7 +392,7 @@ async fn no_secret_reaches_indexeddb_or_the_console() {
 #[wasm_bindgen_test]
 async fn transient_failures_are_retried_with_backoff() {
     let faults = ["slowdown", "stall", "refused"].map(String::from).to_vec();
-    let presign = faulty_presigner(backend(), faults);
+    let presign = faulty_presigner(backend(), faults, "uploadPart");
     let uploader = Uploader::new(UploaderOptions { stall_ms: 1000, ..options(Signer::presign(presign.clone())) });
     let data = bytes(12 * MIB, 14);
     let key = unique_key("transient");
@@ -403,7 +407,7 @@ async fn transient_failures_are_retried_with_backoff() {
 
 #[wasm_bindgen_test]
 async fn a_hidden_etag_fails_fast_and_names_the_fix() {
-    let presign = faulty_presigner(backend(), vec!["hidden-etag".into()]);
+    let presign = faulty_presigner(backend(), vec!["hidden-etag".into()], "uploadPart");
     let uploader = Uploader::new(options(Signer::presign(presign)));
     let recorder = Rc::new(RefCell::new(Recorder::default()));
     let task = start(&uploader, &file(&bytes(12 * MIB, 15), "e.bin"), &unique_key("hidden etag"), &recorder);
@@ -425,4 +429,20 @@ async fn expired_credentials_are_refreshed_and_the_upload_goes_on() {
     start(&uploader, &file(&data, "x.bin"), &key, &recorder).done.await.expect("uploaded after a refresh");
     assert_eq!(call_count(&credentials), 2, "one refresh after the expired answer");
     assert!(md5(&read_object(&key).await) == md5(&data));
+}
+
+#[wasm_bindgen_test]
+async fn initiate_and_complete_are_retried_too() {
+    let uploader = |operation| {
+        let presign = faulty_presigner(backend(), vec!["slowdown".into()], operation);
+        Uploader::new(options(Signer::presign(presign)))
+    };
+    for operation in ["createMultipartUpload", "completeMultipartUpload"] {
+        let data = bytes(6 * MIB, 17);
+        let key = unique_key(operation);
+        let recorder = Rc::new(RefCell::new(Recorder::default()));
+        start(&uploader(operation), &file(&data, "c.bin"), &key, &recorder).done.await.expect("uploaded");
+        assert_eq!(recorder.borrow().retried_parts, vec![None], "{operation} was retried once");
+        assert!(md5(&read_object(&key).await) == md5(&data));
+    }
 }

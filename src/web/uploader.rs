@@ -260,7 +260,7 @@ impl Uploader {
         while let Some(current) = list {
             let page = self
                 .shared
-                .perform(Operation::ListMultipartUploads, &current.request(profile)?, None, |r| {
+                .perform(Operation::ListMultipartUploads, &current.request(profile)?, None, None, |r| {
                     ListMultipartUploads::parse(r, profile)
                 })
                 .await?;
@@ -318,7 +318,7 @@ impl Shared {
         let profile = self.options.bucket.profile();
         let abort = AbortMultipartUpload { key: key.to_owned(), upload_id: upload_id.to_owned() };
         let outcome = self
-            .perform(Operation::AbortMultipartUpload, &abort.request(profile)?, None, |r| {
+            .perform(Operation::AbortMultipartUpload, &abort.request(profile)?, None, None, |r| {
                 AbortMultipartUpload::parse(r, profile)
             })
             .await;
@@ -334,6 +334,7 @@ impl Shared {
         operation: Operation,
         request: &Request,
         body: Option<Body<'_>>,
+        on_retry: Option<&RetryNotice<'_>>,
         parse: impl Fn(&Response) -> Result<T>,
     ) -> Result<T> {
         let mut retry = 0;
@@ -385,13 +386,16 @@ impl Shared {
                     0
                 }
             };
-            if let Some(body) = &body {
-                (body.on_retry)(retry, delay_ms, &error);
+            if let Some(notify) = on_retry {
+                notify(retry, delay_ms, &error);
             }
             sleep(delay_ms).await;
         }
     }
 }
+
+/// Told of each retry: attempt (1-based), delay in milliseconds, the error.
+type RetryNotice<'a> = dyn Fn(u32, u64, &Error) + 'a;
 
 /// A request body taken from the file, with the callbacks that watch it go out.
 struct Body<'a> {
@@ -399,11 +403,7 @@ struct Body<'a> {
     progress: Box<dyn Fn(u64) + 'a>,
     on_start: Box<dyn Fn() + 'a>,
     on_end: Box<dyn Fn() + 'a>,
-    on_retry: RetryCallback<'a>,
 }
-
-/// Told of each retry: attempt, delay, error.
-type RetryCallback<'a> = Box<dyn Fn(u32, u64, &Error) + 'a>;
 
 /// What a running job was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -627,9 +627,13 @@ impl Run {
                     let create = CreateMultipartUpload { key, options: self.object.options.clone() };
                     let created = self
                         .shared
-                        .perform(Operation::CreateMultipartUpload, &create.request(profile)?, None, |r| {
-                            CreateMultipartUpload::parse(r, profile)
-                        })
+                        .perform(
+                            Operation::CreateMultipartUpload,
+                            &create.request(profile)?,
+                            None,
+                            Some(&self.retry_notice(None)),
+                            |r| CreateMultipartUpload::parse(r, profile),
+                        )
                         .await?;
                     Ok(Outcome::Initiated(created.upload_id))
                 }
@@ -653,15 +657,24 @@ impl Run {
                     let complete = CompleteMultipartUpload { key, upload_id, parts };
                     let done = self
                         .shared
-                        .perform(Operation::CompleteMultipartUpload, &complete.request(profile)?, None, |r| {
-                            CompleteMultipartUpload::parse(r, profile)
-                        })
+                        .perform(
+                            Operation::CompleteMultipartUpload,
+                            &complete.request(profile)?,
+                            None,
+                            Some(&self.retry_notice(None)),
+                            |r| CompleteMultipartUpload::parse(r, profile),
+                        )
                         .await?;
                     Ok(Outcome::Completed(done))
                 }
                 .boxed_local(),
             ),
         }
+    }
+
+    /// Reports a retry of the request for `part` (`None`: a request that is not a part upload).
+    fn retry_notice(&self, part: Option<u16>) -> impl Fn(u32, u64, &Error) + '_ {
+        move |attempt, delay_ms, error| (self.observer)(UploadEvent::Retry { part, attempt, delay_ms, error })
     }
 
     /// Sends one part (or, with `part` `None`, the whole file with PutObject).
@@ -713,17 +726,22 @@ impl Run {
                 stats.max_parts_in_flight.set(stats.max_parts_in_flight.get().max(stats.parts_in_flight.get()));
             }),
             on_end: Box::new(|| stats.parts_in_flight.set(stats.parts_in_flight.get().saturating_sub(1))),
-            on_retry: Box::new(|attempt, delay_ms, error| {
-                progress.borrow_mut().part_failed(number);
-                (self.observer)(UploadEvent::Retry { part: Some(number), attempt, delay_ms, error });
-            }),
         };
         let etag = self
             .shared
-            .perform(operation, &request, Some(body), |r| match operation {
-                Operation::PutObject => PutObject::parse(r, profile),
-                _ => UploadPart::parse(r, profile),
-            })
+            .perform(
+                operation,
+                &request,
+                Some(body),
+                Some(&|attempt, delay_ms, error: &Error| {
+                    progress.borrow_mut().part_failed(number);
+                    self.retry_notice(Some(number))(attempt, delay_ms, error);
+                }),
+                |r| match operation {
+                    Operation::PutObject => PutObject::parse(r, profile),
+                    _ => UploadPart::parse(r, profile),
+                },
+            )
             .await?;
         Ok(Outcome::Uploaded(etag))
     }
@@ -768,7 +786,9 @@ impl Run {
         while let Some(current) = list {
             let page = self
                 .shared
-                .perform(Operation::ListParts, &current.request(profile)?, None, |r| ListParts::parse(r, profile))
+                .perform(Operation::ListParts, &current.request(profile)?, None, Some(&self.retry_notice(None)), |r| {
+                    ListParts::parse(r, profile)
+                })
                 .await;
             let page = match page {
                 Ok(page) => page,
