@@ -10,6 +10,9 @@ bash scripts/setup.sh
 echo "== native tests (cargo test)"
 cargo test --quiet
 
+echo "== TypeScript declarations (tsc)"
+node_modules/.bin/tsc -p tests/types
+
 echo "== starting SeaweedFS"
 STORE=$(mktemp -d /tmp/partwise-test.XXXXXX)
 BACKEND_PID=

@@ -1,0 +1,50 @@
+// Type-checks the public declarations (js/index.d.ts) the way an app uses them: `npm test` runs
+// `tsc -p tests/types`. The @ts-expect-error lines must stay errors.
+import { createUploader, preload, PartwiseError, type UploadResult, type PresignRequest } from '../../js/index.js';
+
+async function sts(file: File): Promise<UploadResult> {
+  await preload();
+  const uploader = createUploader({
+    provider: 'oss',
+    endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+    bucket: 'b',
+    region: 'cn-hangzhou',
+    credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's', sessionToken: 't', expiration: new Date() }),
+    concurrency: 3,
+    retry: { attempts: 2 },
+    checksum: 'none',
+  });
+  const task = uploader.upload(file, { key: 'k', contentType: 'text/plain', metadata: { a: 'b' } });
+  task.addEventListener('progress', (event) => {
+    const { loaded, total, etaSeconds }: { loaded: number; total: number; etaSeconds: number | null } = event.detail;
+    void [loaded, total, etaSeconds];
+  });
+  task.addEventListener('retry', (event) => void event.detail.error.code);
+  task.addEventListener('statechange', (event) => {
+    if (event.detail.state === 'paused') task.resume();
+  });
+  task.pause();
+  const listed = await uploader.listUploads({ prefix: 'k' });
+  await uploader.abortUpload({ key: listed[0].key, uploadId: listed[0].uploadId });
+  const saved = await uploader.checkpoints();
+  void saved[0]?.createdAt.getTime();
+  return task.done;
+}
+
+function presigned(blob: Blob) {
+  const presign = async (request: PresignRequest) => ({ url: `https://example.com/${request.key}`, headers: request.headers });
+  const uploader = createUploader({ endpoint: 'https://s3.amazonaws.com', bucket: 'b', region: 'us-east-1', presign });
+  return uploader.upload(blob, { key: 'k' }).done.catch((error: unknown) => {
+    if (error instanceof PartwiseError) return [error.code, error.status, error.providerCode, error.requestId, error.retryable];
+    throw error;
+  });
+}
+
+// @ts-expect-error: exactly one of credentials and presign
+createUploader({ endpoint: 'e', bucket: 'b', credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's' }), presign: async () => 'u' });
+// @ts-expect-error: an unknown service
+createUploader({ provider: 'gcs', endpoint: 'e', bucket: 'b', presign: async () => 'u' });
+// @ts-expect-error: a key is required
+createUploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' }).upload(new Blob(), {});
+
+void [sts, presigned];
