@@ -76,7 +76,8 @@ export async function presign(request, expiresIn = 900) {
   return { url, headers: request.headers ?? {} };
 }
 
-async function body(req) {
+/** A request's JSON body. */
+export async function readJson(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
@@ -114,7 +115,7 @@ export function createBackend() {
     try {
       let answer;
       if (req.method === 'GET' && path === '/credentials') answer = await assumeRole({ prefix: new URL(req.url, 'http://x').searchParams.get('prefix') ?? undefined });
-      else if (req.method === 'POST' && path === '/presign') answer = await presign(await body(req));
+      else if (req.method === 'POST' && path === '/presign') answer = await presign(await readJson(req));
       else { res.writeHead(404, cors); return res.end(); }
       res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(answer));

@@ -3,7 +3,7 @@
 // credentials at /credentials and presigned URLs at /presign (scripts/dev-backend.mjs). The
 // long-term development keys stay in this process.
 import { createServer } from 'node:http';
-import { assumeRole, presign } from './dev-backend.mjs';
+import { assumeRole, presign, readJson } from './dev-backend.mjs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,16 +21,10 @@ const config = () => ({
   region: 'us-east-1',
 });
 
-async function json(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-}
-
 const api = {
   '/dev/config': async () => config(),
   '/credentials': async () => assumeRole(),
-  '/presign': async (req) => presign(await json(req)),
+  '/presign': async (req) => presign(await readJson(req)),
 };
 
 /** The server: static files of the repository plus the development API. */

@@ -160,14 +160,23 @@ impl Session {
             actions.push(Action::Initiate);
         }
         let (checksum, concurrency, hashers) = (self.options.checksum, self.options.concurrency, self.options.hashers);
-        let count = |slots: &[Slot], f: fn(&Slot) -> bool| slots.iter().filter(|s| f(s)).count();
+        let (mut uploading, mut hashing, mut ready) = (0, 0, 0);
+        for slot in &self.slots {
+            match slot {
+                Slot::Uploading(_) => uploading += 1,
+                Slot::Hashing { .. } => hashing += 1,
+                Slot::Hashed(_) => ready += 1,
+                Slot::Waiting { .. } | Slot::Done(_) => {}
+            }
+        }
         let can_send = single || self.upload_id.is_some();
         for index in 0..self.slots.len() {
-            if !can_send || count(&self.slots, |s| matches!(s, Slot::Uploading(_))) >= concurrency {
+            if !can_send || uploading >= concurrency {
                 break;
             }
             if let Slot::Hashed(md5) = self.slots[index] {
                 self.slots[index] = Slot::Uploading(md5);
+                (uploading, ready) = (uploading + 1, ready - 1);
                 if single {
                     actions.push(Action::PutObject { md5 });
                 } else {
@@ -182,17 +191,17 @@ impl Session {
         }
         // Hash ahead of the uploads, but never more than `concurrency` parts waiting to be sent.
         for index in 0..self.slots.len() {
-            let hashing = count(&self.slots, |s| matches!(s, Slot::Hashing { .. }));
-            let ready = count(&self.slots, |s| matches!(s, Slot::Hashed(_)));
             if hashing >= hashers || hashing + ready >= concurrency {
                 break;
             }
             if let Slot::Waiting { stored } = &self.slots[index] {
                 if checksum {
                     self.slots[index] = Slot::Hashing { stored: stored.clone() };
+                    hashing += 1;
                     actions.extend(self.plan.part(index_number(index)).map(Action::Hash));
                 } else {
                     self.slots[index] = Slot::Hashed(None);
+                    ready += 1;
                 }
             }
         }

@@ -2,26 +2,19 @@
 //! coming from the development backend (scripts/dev-backend.mjs), as an app gets them.
 #![cfg(target_arch = "wasm32")]
 
+use partwise::Error;
 use partwise::hash::md5;
-use partwise::http::{Body, Method, Request};
 use partwise::retry::RetryPolicy;
-use partwise::web::{
-    ObjectSpec, Signer, TaskControl, TaskState, UploadEvent, UploadResult, Uploader, UploaderOptions, now, send,
-};
-use partwise::{Auth, Bucket, BucketConfig, Credentials, Error, Provider};
+use partwise::web::{ObjectSpec, Signer, TaskControl, TaskState, UploadEvent, UploadResult, Uploader, UploaderOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
+use common::{BACKEND, ENDPOINT, MIB, bucket, bytes, read_object, setting};
 
-const ENDPOINT: Option<&str> = option_env!("PARTWISE_TEST_ENDPOINT");
-const BUCKET: Option<&str> = option_env!("PARTWISE_TEST_BUCKET");
-const ACCESS_KEY: Option<&str> = option_env!("PARTWISE_TEST_ACCESS_KEY");
-const SECRET_KEY: Option<&str> = option_env!("PARTWISE_TEST_SECRET_KEY");
-const BACKEND: Option<&str> = option_env!("PARTWISE_TEST_BACKEND");
-const MIB: u64 = 1024 * 1024;
+wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(module = "/tests/support.js")]
 extern "C" {
@@ -50,24 +43,8 @@ extern "C" {
     fn make_file(bytes: &js_sys::Uint8Array, name: &str, last_modified: f64) -> web_sys::Blob;
 }
 
-fn setting(value: Option<&'static str>, name: &str) -> &'static str {
-    value.unwrap_or_else(|| panic!("{name} was not set at compile time: run the browser tests through `npm test`"))
-}
-
 fn backend() -> &'static str {
     setting(BACKEND, "PARTWISE_TEST_BACKEND")
-}
-
-fn bucket() -> Bucket {
-    Bucket::new(&BucketConfig {
-        provider: Provider::S3,
-        endpoint: setting(ENDPOINT, "PARTWISE_TEST_ENDPOINT"),
-        name: setting(BUCKET, "PARTWISE_TEST_BUCKET"),
-        region: Some("us-east-1"),
-        path_style: None,
-        scheme: None,
-    })
-    .expect("test bucket")
 }
 
 fn options(signer: Signer) -> UploaderOptions {
@@ -102,20 +79,6 @@ fn uploader(mode: Mode) -> (Uploader, js_sys::Function) {
         Mode::Presigned => Signer::presign(callback.clone()),
     };
     (Uploader::new(options(signer)), callback)
-}
-
-/// Pseudo-random bytes (xorshift, eight at a time), so parts differ and a misplaced byte shows.
-fn bytes(len: u64, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len as usize + 8);
-    while (out.len() as u64) < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len as usize);
-    out
 }
 
 fn file(data: &[u8], name: &str) -> web_sys::Blob {
@@ -179,16 +142,6 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         sleep(20).await;
     }
     panic!("timed out waiting for {what}");
-}
-
-/// The object as stored, read with the development keys.
-async fn read_object(key: &str) -> Vec<u8> {
-    let get = Request { method: Method::Get, key: key.to_owned(), query: vec![], headers: vec![], body: Body::Empty };
-    let creds = Credentials::new(setting(ACCESS_KEY, "ACCESS_KEY"), setting(SECRET_KEY, "SECRET_KEY"), None);
-    let signed = bucket().sign(&get, &creds, now().expect("clock"), Auth::Header).expect("signed");
-    let answer = send(&signed, None).await.expect("GET");
-    assert_eq!(answer.status, 200, "GET {key}");
-    answer.body
 }
 
 async fn upload_and_check(mode: Mode, size: u64, seed: u64) -> UploadResult {

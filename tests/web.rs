@@ -4,56 +4,16 @@
 
 use partwise::actions::*;
 use partwise::hash::{encode_md5, etag_matches_md5, md5};
-use partwise::http::{Body, Method, Request, Response};
+use partwise::http::{Request, Response};
 use partwise::plan::PartPlan;
 use partwise::web::{now, send};
-use partwise::{Auth, Bucket, BucketConfig, Credentials, Error, Provider};
+use partwise::{Auth, Bucket, Credentials, Error, Provider};
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{MIB, bucket, bytes, credentials, good_credentials, read_object};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-const ENDPOINT: Option<&str> = option_env!("PARTWISE_TEST_ENDPOINT");
-const BUCKET: Option<&str> = option_env!("PARTWISE_TEST_BUCKET");
-const ACCESS_KEY: Option<&str> = option_env!("PARTWISE_TEST_ACCESS_KEY");
-const SECRET_KEY: Option<&str> = option_env!("PARTWISE_TEST_SECRET_KEY");
-const MIB: u64 = 1024 * 1024;
-
-fn setting(value: Option<&'static str>, name: &str) -> &'static str {
-    value.unwrap_or_else(|| panic!("{name} was not set at compile time: run the browser tests through `npm test`"))
-}
-
-fn bucket() -> Bucket {
-    Bucket::new(&BucketConfig {
-        provider: Provider::S3,
-        endpoint: setting(ENDPOINT, "PARTWISE_TEST_ENDPOINT"),
-        name: setting(BUCKET, "PARTWISE_TEST_BUCKET"),
-        region: Some("us-east-1"),
-        path_style: None,
-        scheme: None,
-    })
-    .expect("test bucket")
-}
-
-fn credentials(secret: &str) -> Credentials {
-    Credentials::new(setting(ACCESS_KEY, "PARTWISE_TEST_ACCESS_KEY"), secret, None)
-}
-
-fn good_credentials() -> Credentials {
-    credentials(setting(SECRET_KEY, "PARTWISE_TEST_SECRET_KEY"))
-}
-
-/// Pseudo-random bytes (xorshift), so parts differ and a misplaced byte shows.
-fn bytes(len: u64, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect()
-}
 
 fn blob(data: &[u8]) -> web_sys::Blob {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(data));
@@ -99,13 +59,6 @@ async fn run<T>(
     parse(&answer, bucket.profile())
 }
 
-async fn read_object(bucket: &Bucket, key: &str) -> Vec<u8> {
-    let get = Request { method: Method::Get, key: key.to_owned(), query: vec![], headers: vec![], body: Body::Empty };
-    let answer = call(bucket, &good_credentials(), &get, None).await;
-    assert_eq!(answer.status, 200, "GET {key}");
-    answer.body
-}
-
 #[wasm_bindgen_test]
 async fn multipart_round_trip_with_header_signing() {
     let (bucket, creds) = (bucket(), good_credentials());
@@ -141,7 +94,7 @@ async fn multipart_round_trip_with_header_signing() {
     let complete = CompleteMultipartUpload { key: key.clone(), upload_id, parts };
     let done = run(&bucket, complete.request(profile), None, CompleteMultipartUpload::parse).await.expect("completed");
     assert!(done.etag.trim_matches('"').ends_with("-2"), "multipart ETag {}", done.etag);
-    assert!(read_object(&bucket, &key).await == data, "the object read back equals the file");
+    assert!(read_object(&key).await == data, "the object read back equals the file");
 }
 
 #[wasm_bindgen_test]
@@ -170,7 +123,7 @@ async fn upload_part_through_a_presigned_url() {
     let complete =
         CompleteMultipartUpload { key: key.clone(), upload_id, parts: vec![CompletedPart { part_number: 1, etag }] };
     run(&bucket, complete.request(profile), None, CompleteMultipartUpload::parse).await.expect("completed");
-    assert!(read_object(&bucket, &key).await == data);
+    assert!(read_object(&key).await == data);
 }
 
 #[wasm_bindgen_test]

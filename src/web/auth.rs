@@ -1,7 +1,7 @@
 //! How requests get their signature: temporary credentials from the app (signed here, refreshed
 //! before expiry, one refresh shared by every request in flight) or presigned by the app's backend.
 
-use super::js_error;
+use super::{js_error, set};
 use crate::bucket::{Bucket, SignedRequest};
 use crate::error::{Error, Result};
 use crate::http::Request;
@@ -184,10 +184,6 @@ async fn presign(
     request: &Request,
 ) -> Result<SignedRequest> {
     let description = js_sys::Object::new();
-    let set = |target: &js_sys::Object, name: &str, value: &JsValue| {
-        // Setting a property on a plain object cannot fail.
-        let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), value);
-    };
     set(&description, "operation", &operation.name().into());
     set(&description, "method", &request.method.as_str().into());
     set(&description, "bucket", &bucket.name().into());

@@ -3,6 +3,7 @@
 //! requestId, retryable, message}` that the wrapper turns into `PartwiseError`s.
 
 use super::auth::Signer;
+use super::set;
 use super::uploader::{ObjectSpec, TaskControl, UploadEvent, UploadResult, Uploader, UploaderOptions};
 use crate::actions::ObjectOptions;
 use crate::bucket::{Bucket, BucketConfig};
@@ -139,11 +140,6 @@ impl JsTask {
         set(&o, "maxPartsInFlight", &stats.max_parts_in_flight.get().into());
         o.into()
     }
-}
-
-fn set(target: &Object, name: &str, value: &JsValue) {
-    // Setting a property on a plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
 
 fn get(source: &JsValue, name: &str) -> JsValue {

@@ -41,3 +41,8 @@ pub(crate) fn js_error(value: &JsValue) -> Error {
     };
     Error::Network { message }
 }
+
+/// Sets `name` on a plain object (which cannot fail).
+pub(crate) fn set(target: &js_sys::Object, name: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), value);
+}

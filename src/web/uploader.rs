@@ -150,6 +150,7 @@ pub struct TaskStats {
     parts_in_flight: Cell<u32>,
 }
 
+#[derive(Debug)]
 enum Command {
     Pause,
     Resume,
@@ -161,16 +162,6 @@ enum Command {
 pub struct TaskControl {
     commands: mpsc::UnboundedSender<Command>,
     stats: Rc<TaskStats>,
-}
-
-impl std::fmt::Debug for Command {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Command::Pause => "Pause",
-            Command::Resume => "Resume",
-            Command::Abort => "Abort",
-        })
-    }
 }
 
 impl TaskControl {
