@@ -47,7 +47,8 @@ try {
   const sampler = setInterval(() => { peak = Math.max(peak, browserRss()); }, 250);
   const result = await page.evaluate(async () => {
     const { createUploader } = await import('/pkg/index.js');
-    const config = await (await fetch('/dev/config')).json();
+    const [{ provider, endpoint, bucket, region }] = await (await fetch('/targets')).json();
+    const config = { provider, endpoint, bucket, region };
     const uploader = createUploader({ ...config, credentials: async () => (await fetch('/credentials')).json() });
     const file = document.getElementById('file').files[0];
     const started = performance.now();

@@ -1,86 +1,62 @@
-// The development backend: what an app's backend does for partwise, done with the AWS SDK (an
-// independent signer, so partwise's own is cross-checked).
-//   GET  /credentials  temporary credentials from the store's STS AssumeRole
-//   POST /presign      a presigned URL for the request partwise describes
-// It reads the store's address and its long-term development keys from the environment
-// (PARTWISE_TEST_*), which never reach the browser.
+// The development backend: what an app's backend does for partwise, done with the vendors' SDKs
+// (independent signers, so partwise's own are cross-checked):
+//   GET  /targets                    the buckets it serves (no keys; services without one: `configured: false`)
+//   GET  /credentials?target=ID      temporary credentials from the service's STS AssumeRole
+//   POST /presign?target=ID          a presigned URL for the request partwise describes
+// Without `target`, the first bucket (the local SeaweedFS under `npm test` and `npm start`).
 import { createServer } from 'node:http';
-import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
-import {
-  S3Client, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
-  AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand, PutObjectCommand,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { readTargets, publicTarget, SERVICES } from './backend/targets.mjs';
+import { s3Signer } from './backend/s3.mjs';
+import { ossSigner } from './backend/oss.mjs';
+import { readJson } from './backend/request.mjs';
 
-const settings = () => ({
-  endpoint: process.env.PARTWISE_TEST_ENDPOINT,
-  region: process.env.PARTWISE_TEST_REGION ?? 'us-east-1',
-  credentials: { accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY },
-  roleArn: process.env.PARTWISE_TEST_ROLE_ARN ?? 'arn:aws:iam::000000000000:role/uploader',
-});
+export { readJson };
 
-// One client of each kind, made on first use (the environment is read then).
-let stsClient;
-let s3Client;
-const sts = () => {
-  const s = settings();
-  stsClient ??= new STSClient({ endpoint: s.endpoint, region: s.region, credentials: s.credentials });
-  return stsClient;
-};
-const s3 = () => {
-  const s = settings();
-  s3Client ??= new S3Client({
-    endpoint: s.endpoint, region: s.region, credentials: s.credentials, forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  return s3Client;
-};
-
-/** Temporary credentials for the uploader role (optionally limited to a key prefix). */
-export async function assumeRole({ prefix } = {}) {
-  const s = settings();
-  const policy = prefix
-    ? JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::*/${prefix}*`] }] })
-    : undefined;
-  const { Credentials: c } = await sts().send(new AssumeRoleCommand({
-    RoleArn: s.roleArn, RoleSessionName: `partwise-${Date.now()}`, DurationSeconds: 900, Policy: policy,
-  }));
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration.toISOString() };
+const signers = new Map();
+/** The signer of a target id (default: the first target). */
+export function signerFor(id) {
+  const targets = readTargets();
+  const target = id ? targets.find((t) => t.id === id) : targets[0];
+  if (!target) throw Object.assign(new Error(`no bucket configured as ${id ?? 'default'}`), { status: 404 });
+  if (!signers.has(target.id)) signers.set(target.id, { target, ...(target.provider === 'oss' ? ossSigner(target) : s3Signer(target)) });
+  return signers.get(target.id);
 }
 
-const commands = {
-  createMultipartUpload: (r) => new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type') }),
-  uploadPart: (r) => new UploadPartCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId, PartNumber: r.partNumber, ContentMD5: header(r, 'content-md5') }),
-  completeMultipartUpload: (r) => new CompleteMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
-  abortMultipartUpload: (r) => new AbortMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
-  listParts: (r) => new ListPartsCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId, MaxParts: num(r.query?.['max-parts']), PartNumberMarker: r.query?.['part-number-marker'] }),
-  listMultipartUploads: (r) => new ListMultipartUploadsCommand({
-    Bucket: r.bucket, Prefix: r.query?.prefix, Delimiter: r.query?.delimiter, KeyMarker: r.query?.['key-marker'],
-    UploadIdMarker: r.query?.['upload-id-marker'], MaxUploads: num(r.query?.['max-uploads']),
-  }),
-  putObject: (r) => new PutObjectCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type'), ContentMD5: header(r, 'content-md5') }),
+/** Temporary credentials for the default bucket (optionally limited to a key prefix). */
+export const assumeRole = (options) => signerFor().assumeRole(options);
+
+/** A presigned URL for a request to the default bucket. */
+export const presign = (request, expiresIn) => signerFor().presign(request, expiresIn);
+
+/** The backend's API as functions of the request URL and body: shared with the demo server. */
+export const api = {
+  '/targets': async () => {
+    const targets = readTargets();
+    const missing = SERVICES.filter((s) => !targets.some((t) => t.id === s.id)).map(({ id, provider, label }) => ({ id, provider, label, configured: false }));
+    return [...targets.map(publicTarget), ...missing];
+  },
+  '/credentials': async (req, url) => {
+    const signer = signerFor(url.searchParams.get('target'));
+    if (!signer.target.modes.includes('sts')) throw Object.assign(new Error(`${signer.target.label}: temporary credentials are not configured (set its ROLE_ARN, or use presigned mode)`), { status: 400 });
+    return signer.assumeRole({ prefix: url.searchParams.get('prefix') ?? signer.target.keyPrefix });
+  },
+  '/presign': async (req, url) => signerFor(url.searchParams.get('target')).presign(await readJson(req)),
 };
 
-function header(request, name) {
-  const found = Object.entries(request.headers ?? {}).find(([k]) => k.toLowerCase() === name);
-  return found?.[1];
-}
-function num(value) { return value === undefined ? undefined : Number(value); }
-
-/** A presigned URL for one request partwise describes: `{operation, bucket, key, uploadId, partNumber, query, headers}`. */
-export async function presign(request, expiresIn = 900) {
-  const make = commands[request.operation];
-  if (!make) throw new Error(`unknown operation ${request.operation}`);
-  const signableHeaders = new Set(Object.keys(request.headers ?? {}).map((h) => h.toLowerCase()));
-  const url = await getSignedUrl(s3(), make(request), { expiresIn, signableHeaders });
-  return { url, headers: request.headers ?? {} };
-}
-
-/** A request's JSON body. */
-export async function readJson(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+/** Answers one API request with JSON; false when the path is not the API's. */
+export async function answerApi(req, res, headers = {}) {
+  const url = new URL(req.url, 'http://localhost');
+  const handler = api[url.pathname];
+  if (!handler) return false;
+  try {
+    const answer = await handler(req, url);
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(answer));
+  } catch (error) {
+    res.writeHead(error.status ?? 502, { ...headers, 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: error.name, message: error.message }));
+  }
+  return true;
 }
 
 /**
@@ -112,17 +88,7 @@ export function createBackend() {
     const path = new URL(req.url, 'http://localhost').pathname;
     if (path.startsWith('/fault/')) return fault(path.slice('/fault/'.length), req, res);
     if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
-    try {
-      let answer;
-      if (req.method === 'GET' && path === '/credentials') answer = await assumeRole({ prefix: new URL(req.url, 'http://x').searchParams.get('prefix') ?? undefined });
-      else if (req.method === 'POST' && path === '/presign') answer = await presign(await readJson(req));
-      else { res.writeHead(404, cors); return res.end(); }
-      res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(answer));
-    } catch (error) {
-      res.writeHead(502, { ...cors, 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: error.name, message: error.message }));
-    }
+    if (!(await answerApi(req, res, cors))) { res.writeHead(404, cors); res.end(); }
   });
 }
 

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
 SEAWEEDFS_VERSION=4.48
 TOOLS=.tools
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -28,12 +29,19 @@ install_rust_tools() {
   fi
 }
 
-install_browser() {
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    log "installing chromium and chromium-driver from Debian"
+install_browsers() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/firefox-esr ]; then
+    log "installing chromium, chromium-driver and firefox-esr from Debian"
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver firefox-esr >/dev/null
+  fi
+}
+
+install_geckodriver() {
+  if ! geckodriver --version 2>/dev/null | grep -q "$GECKODRIVER_VERSION"; then
+    log "installing geckodriver $GECKODRIVER_VERSION from crates.io (about 4 minutes)"
+    cargo install --locked --quiet geckodriver --version "$GECKODRIVER_VERSION"
   fi
 }
 
@@ -56,13 +64,14 @@ mkdir -p "$TOOLS/logs"
 # The installs are independent: run them side by side, then fail if any failed.
 pids=()
 install_rust_tools >"$TOOLS/logs/rust-tools.log" 2>&1 & pids+=($!)
-install_browser >"$TOOLS/logs/browser.log" 2>&1 & pids+=($!)
+install_browsers >"$TOOLS/logs/browsers.log" 2>&1 & pids+=($!)
+install_geckodriver >"$TOOLS/logs/geckodriver.log" 2>&1 & pids+=($!)
 install_seaweedfs >"$TOOLS/logs/seaweedfs.log" 2>&1 & pids+=($!)
 install_node_modules >"$TOOLS/logs/npm.log" 2>&1 & pids+=($!)
 status=0
 for i in "${!pids[@]}"; do
   if ! wait "${pids[$i]}"; then status=1; fi
 done
-cat "$TOOLS"/logs/{rust-tools,browser,seaweedfs,npm}.log
+cat "$TOOLS"/logs/{rust-tools,browsers,geckodriver,seaweedfs,npm}.log
 if [ "$status" != 0 ]; then log "an install step failed (logs above)"; exit 1; fi
 log "ready"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, runs the native tests, then the browser tests in headless
-# Chromium against a fresh SeaweedFS, which is stopped however the tests end.
+# Chromium and Firefox against a fresh SeaweedFS, which is stopped however the tests end, then the
+# built package (unbundled, in a Vite app, the demo) in Chromium through Playwright.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -38,6 +39,9 @@ node --test tests/*.test.mjs
 
 echo "== browser tests in headless Chromium (wasm-pack test)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web --test uploader
+
+echo "== the same browser tests in headless Firefox (wasm-pack test)"
+wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test web --test uploader
 
 echo "== the built package in headless Chromium (Playwright)"
 bash scripts/build.sh

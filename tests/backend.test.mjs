@@ -1,10 +1,13 @@
-// The development backend against the running SeaweedFS: its temporary credentials work, and the
-// URLs it presigns (with an independent signer, the AWS SDK) accept a part with its Content-MD5.
+// The development backend: against the running SeaweedFS, its temporary credentials work and the
+// URLs it presigns (with an independent signer, the AWS SDK) accept a part with its Content-MD5;
+// offline, its targets come from the environment and OSS URLs are signed by ali-oss.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { S3Client, CreateMultipartUploadCommand, AbortMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { assumeRole, presign } from '../scripts/dev-backend.mjs';
+import { readTargets, publicTarget } from '../scripts/backend/targets.mjs';
+import { ossSigner } from '../scripts/backend/oss.mjs';
 
 const endpoint = process.env.PARTWISE_TEST_ENDPOINT;
 const bucket = process.env.PARTWISE_TEST_BUCKET;
@@ -40,4 +43,38 @@ test('presigned UploadPart accepts the part and checks its Content-MD5', async (
   } finally {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
   }
+});
+
+test('each configured service becomes a target; the page never sees its keys', () => {
+  const targets = readTargets({
+    PARTWISE_OSS_ENDPOINT: 'https://oss-cn-hangzhou.aliyuncs.com', PARTWISE_OSS_BUCKET: 'b', PARTWISE_OSS_ACCESS_KEY: 'ak',
+    PARTWISE_OSS_SECRET_KEY: 'sk-secret', PARTWISE_OSS_ROLE_ARN: 'acs:ram::1:role/uploader',
+    PARTWISE_KS3_ENDPOINT: 'https://ks3-cn-beijing.ksyuncs.com', PARTWISE_KS3_BUCKET: 'k', PARTWISE_KS3_ACCESS_KEY: 'ak2', PARTWISE_KS3_SECRET_KEY: 'sk2-secret',
+    PARTWISE_OBS_ENDPOINT: 'https://obs.cn-north-4.myhuaweicloud.com', PARTWISE_OBS_BUCKET: 'o',
+  });
+  assert.deepEqual(targets.map((t) => [t.id, t.provider, t.region, t.modes]), [
+    ['oss', 'oss', 'cn-hangzhou', ['sts', 'presign']],
+    ['ks3', 'ks3', 'BEIJING', ['presign']],
+  ]);
+  const visible = JSON.stringify(targets.map(publicTarget));
+  assert.doesNotMatch(visible, /secret|sk2|"ak"/);
+});
+
+test('OSS URLs are signed by ali-oss over the exact headers partwise sends (V1)', async () => {
+  const [target] = readTargets({
+    PARTWISE_OSS_ENDPOINT: 'https://oss-cn-hangzhou.aliyuncs.com', PARTWISE_OSS_BUCKET: 'bucket',
+    PARTWISE_OSS_ACCESS_KEY: 'ak', PARTWISE_OSS_SECRET_KEY: 'sk',
+  });
+  const md5 = 'XrY7u+Ae7tCTyyK7j1rNww==';
+  const signed = await ossSigner(target).presign({
+    operation: 'uploadPart', method: 'PUT', bucket: 'bucket', key: 'dir/a b.bin', uploadId: 'U1', partNumber: 3,
+    query: { partNumber: '3', uploadId: 'U1' }, headers: { 'content-md5': md5, 'content-type': 'video/mp4' },
+  });
+  const url = new URL(signed.url);
+  assert.equal(url.host, 'bucket.oss-cn-hangzhou.aliyuncs.com');
+  assert.equal(url.searchParams.get('OSSAccessKeyId'), 'ak');
+  const expires = url.searchParams.get('Expires');
+  const toSign = `PUT\n${md5}\nvideo/mp4\n${expires}\n/bucket/dir/a b.bin?partNumber=3&uploadId=U1`;
+  assert.equal(url.searchParams.get('Signature'), createHmac('sha1', 'sk').update(toSign).digest('base64'));
+  assert.deepEqual(signed.headers, { 'content-md5': md5, 'content-type': 'video/mp4' });
 });

@@ -4,19 +4,22 @@
 // 16-byte digests.
 
 function workerMain() {
-  let wasm;
-  self.onmessage = async ({ data }) => {
-    if (data.module) {
-      const imports = {};
-      for (const { module, name, kind } of WebAssembly.Module.imports(data.module)) {
-        if (kind !== 'function') throw new Error(`partwise hash worker: unexpected ${kind} import`);
-        (imports[module] ??= {})[name] = () => { throw new Error(`partwise hash worker: ${name} is not available`); };
-      }
-      wasm = (await WebAssembly.instantiate(data.module, imports)).exports;
-      return;
+  // Set when the module arrives; hash requests posted right after it wait for the instance
+  // (Firefox instantiates asynchronously while the next messages are already delivered).
+  let ready;
+  const instantiate = async (module) => {
+    const imports = {};
+    for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+      if (kind !== 'function') throw new Error(`partwise hash worker: unexpected ${kind} import`);
+      (imports[from] ??= {})[name] = () => { throw new Error(`partwise hash worker: ${name} is not available`); };
     }
-    const { id, blob, chunk } = data;
+    return (await WebAssembly.instantiate(module, imports)).exports;
+  };
+  // One hasher state per instance: requests are hashed one after another, in arrival order.
+  let queue;
+  const hashOne = async ({ id, blob, chunk }) => {
     try {
+      const wasm = await ready;
       wasm.partwise_md5_reset();
       for (let offset = 0; offset < blob.size; offset += chunk) {
         const bytes = new Uint8Array(await blob.slice(offset, offset + chunk).arrayBuffer());
@@ -29,6 +32,14 @@ function workerMain() {
     } catch (error) {
       self.postMessage({ id, error: String(error) });
     }
+  };
+  self.onmessage = ({ data }) => {
+    if (data.module) {
+      ready = instantiate(data.module);
+      queue = ready.catch(() => {});
+      return;
+    }
+    queue = queue.then(() => hashOne(data));
   };
 }
 

@@ -3,7 +3,7 @@
 // presigned mode; errors arrive as PartwiseError. Run by scripts/test.sh against its SeaweedFS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { createDevServer } from '../../scripts/serve.mjs';
 
 let server;
@@ -14,11 +14,7 @@ let origin;
 before(async () => {
   server = createDevServer().listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   origin = `http://127.0.0.1:${server.address().port}`;
   page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
@@ -34,7 +30,8 @@ after(async () => {
 function upload(mode, size, extra = {}, options = {}, on = page) {
   return on.evaluate(async ({ mode, size, extra, options }) => {
     const { createUploader, PartwiseError } = await import('/pkg/index.js');
-    const config = await (await fetch('/dev/config')).json();
+    const [{ provider, endpoint, bucket, region }] = await (await fetch('/targets')).json();
+    const config = { provider, endpoint, bucket, region };
     const bytes = new Uint8Array(size);
     let x = 2463534242;
     for (let i = 0; i < size; i += 1) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bytes[i] = x & 255; }
