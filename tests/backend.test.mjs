@@ -22,6 +22,16 @@ test('AssumeRole gives working temporary credentials', async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'backend/sts.txt', Body: 'hello' }));
 });
 
+test('AssumeRole with a key prefix gives credentials for that prefix only (session policy)', async () => {
+  const creds = await assumeRole({ prefix: 'backend/user-42/' });
+  const s3 = new S3Client({
+    endpoint, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED',
+    credentials: { ...creds, expiration: new Date(creds.expiration) },
+  });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'backend/user-42/mine.txt', Body: 'mine' }));
+  await assert.rejects(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'backend/user-7/theirs.txt', Body: 'x' })), { name: 'AccessDenied' });
+});
+
 test('presigned UploadPart accepts the part and checks its Content-MD5', async () => {
   const s3 = new S3Client({
     endpoint, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -147,30 +147,52 @@ function problem(item) {
     h('p', { class: 'code' }, `${item.error.code}${item.error.providerCode ? ` · ${item.error.providerCode}` : ''}${item.error.status ? ` · HTTP ${item.error.status}` : ''}`));
 }
 
-function render(item) {
+/** The row's parts, made once: progress updates change text and widths in place, so a button
+ * under the pointer or the keyboard focus is never replaced mid-upload. */
+function rowOf(item) {
   let row = rows.get(item.id);
-  if (!row) {
-    row = h('li', { class: 'row item', dataset: { key: item.key } });
-    rows.set(item.id, row);
-    $('#queue').append(row);
-  }
+  if (row) return row;
+  const parts = {
+    badge: h('span', { class: 'badge' }),
+    fill: h('span'),
+    detail: h('span', { class: 'detail' }),
+    controls: h('span', { class: 'controls' }),
+    problem: h('div'),
+  };
+  parts.bar = h('div', { class: 'bar', role: 'progressbar', 'aria-label': `${item.file.name} progress`, 'aria-valuemin': '0', 'aria-valuemax': '100' }, parts.fill);
+  row = h('li', { class: 'row item', dataset: { key: item.key } },
+    h('div', { class: 'item-title' }, h('span', { class: 'name', title: item.key }, item.file.name), parts.badge),
+    parts.bar,
+    h('div', { class: 'item-foot' }, parts.detail, parts.controls),
+    parts.problem);
+  row.parts = parts;
+  rows.set(item.id, row);
+  $('#queue').append(row);
+  return row;
+}
+
+/** After Pause the same place holds Resume (and back): where the focus goes when buttons change. */
+const SAME_PLACE = { Pause: 'Resume', Resume: 'Pause', Retry: 'Pause', Cancel: 'Remove', Discard: 'Remove' };
+
+function render(item) {
+  const row = rowOf(item);
+  const { badge, bar, fill, detail: text, controls: buttons, problem: slot } = row.parts;
   const fraction = item.state === 'complete' ? 1 : item.progress && item.progress.total ? item.progress.loaded / item.progress.total : 0;
-  const percent = Math.floor(fraction * 100);
-  row.dataset.state = item.state;
+  bar.setAttribute('aria-valuenow', String(Math.floor(fraction * 100)));
+  fill.style.width = `${(fraction * 100).toFixed(2)}%`;
+  text.textContent = detail(item);
   row.dataset.partsDone = item.progress?.partsDone ?? 0;
-  const focused = row.contains(document.activeElement) ? document.activeElement.textContent : null;
-  row.replaceChildren(
-    h('div', { class: 'item-title' },
-      h('span', { class: 'name', title: item.key }, item.file.name),
-      h('span', { class: `badge ${item.state}` }, LABELS[item.state])),
-    h('div', { class: 'bar', role: 'progressbar', 'aria-label': `${item.file.name} progress`, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(percent) },
-      h('span', { style: `width:${(fraction * 100).toFixed(2)}%` })),
-    h('div', { class: 'item-foot' },
-      h('span', { class: 'detail' }, detail(item)),
-      h('span', { class: 'controls' }, controls(item))),
-    problem(item) ?? '');
-  // Keep the keyboard where it was across re-renders (Pause becomes Resume in place).
-  if (focused) [...row.querySelectorAll('button')].find((b) => b.textContent === focused || (focused === 'Pause' && b.textContent === 'Resume') || (focused === 'Resume' && b.textContent === 'Pause'))?.focus();
+  if (row.dataset.state === item.state) return;
+  row.dataset.state = item.state;
+  badge.className = `badge ${item.state}`;
+  badge.textContent = LABELS[item.state];
+  const focused = buttons.contains(document.activeElement) ? document.activeElement.textContent : null;
+  buttons.replaceChildren(...controls(item));
+  slot.replaceChildren(problem(item) ?? '');
+  if (focused) {
+    const next = [...buttons.querySelectorAll('button')];
+    (next.find((b) => b.textContent === focused) ?? next.find((b) => b.textContent === SAME_PLACE[focused]) ?? next[0])?.focus();
+  }
 }
 
 function summarize() {
@@ -276,11 +298,11 @@ async function showServer() {
   const list = $('#server-list');
   const query = ++serverQuery;
   try {
-    const uploads = await uploader().listUploads({ prefix: '' });
+    const uploads = (await uploader().listUploads({ prefix: '' })).sort((a, b) => String(b.initiated).localeCompare(String(a.initiated)));
     if (query !== serverQuery) return; // a later refresh is under way
     list.replaceChildren(...uploads.map((u) => h('li', { class: 'row', dataset: { key: u.key } },
       h('div', { class: 'item-foot' },
-        h('span', { class: 'detail' }, h('span', { class: 'name' }, u.key), u.initiated ? ` · started ${format.when(u.initiated)}` : '', queue.has(u.key) ? ' · uploading now' : ''),
+        h('span', { class: 'detail' }, h('span', { class: 'name' }, u.key), u.initiated ? ` · started ${format.when(u.initiated)}` : '', queue.has(u.key) ? ' · in this page’s queue' : ''),
         h('span', { class: 'controls' }, h('button', {
           type: 'button', class: 'ghost small danger', 'aria-label': `Abort ${u.key}`,
           onclick: async () => { await uploader().abortUpload(u).catch((error) => notice(explain(error).title)); showServer(); showResumable(); },

@@ -216,6 +216,31 @@ test('an unreadable ETag is explained with the CORS rule that fixes it', async (
   await page.context().close();
 });
 
+test('by keyboard alone: Tab reaches the controls, Enter pauses, and focus stays for Enter to resume', async () => {
+  const page = await openDemo({ bytesPerSecond: 12 * MIB });
+  const file = { name: unique('keyboard.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(24 * MIB, 9) };
+  const key = `demo/${file.name}`;
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Skip to the upload area');
+  const reached = [];
+  for (let i = 0; i < 8 && !reached.includes('choose files'); i += 1) {
+    await page.keyboard.press('Tab');
+    reached.push(await focused());
+  }
+  assert.ok(reached.includes('choose files'), `Tab reaches the file button: ${reached.join(' → ')}`);
+  await page.setInputFiles('#files', [file]);
+  await partsDone(page, key, 1);
+  await page.getByRole('button', { name: `Pause ${file.name}` }).focus();
+  await page.keyboard.press('Enter');
+  await state(page, key, 'paused');
+  assert.equal(await focused(), `Resume ${file.name}`, 'focus stays on the same button, now Resume');
+  await page.keyboard.press('Enter');
+  await state(page, key, 'complete');
+  assert.ok((await readObject(key)).equals(file.buffer));
+  await page.context().close();
+});
+
 test('at phone width every control is on screen', async () => {
   const page = await openDemo({ width: 390, bytesPerSecond: 8 * MIB });
   const file = { name: unique('phone.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(12 * MIB, 8) };
