@@ -97,6 +97,23 @@ test('two files upload side by side and are stored exactly', async () => {
   await page.context().close();
 });
 
+test('presigned mode, chosen in the page, uploads through URLs the backend signs', async () => {
+  const page = await openDemo();
+  const presigned = [];
+  page.on('request', (request) => { if (new URL(request.url()).pathname === '/presign') presigned.push(request.url()); });
+  await page.getByRole('radio', { name: 'Presigned URLs' }).check();
+  assert.match(await page.textContent('#target-hint'), /presigned by the backend/);
+  const file = { name: unique('presigned.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(18 * MIB + 1, 10) };
+  await page.setInputFiles('#files', [file]);
+  await state(page, `demo/${file.name}`, 'complete');
+  assert.ok((await readObject(`demo/${file.name}`)).equals(file.buffer));
+  assert.ok(presigned.length >= 5, `initiate, 3 parts and complete were presigned (${presigned.length})`);
+  await page.reload();
+  await page.waitForSelector('body[data-ready]');
+  assert.equal(await page.locator('input[name=mode]:checked').getAttribute('value'), 'presign', 'the choice is remembered');
+  await page.context().close();
+});
+
 test('pause stops sending parts; resume finishes the file', async () => {
   const page = await openDemo({ bytesPerSecond: 16 * MIB });
   const parts = recordParts(page);
