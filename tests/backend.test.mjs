@@ -8,6 +8,7 @@ import { S3Client, CreateMultipartUploadCommand, AbortMultipartUploadCommand, Pu
 import { assumeRole, presign } from '../scripts/dev-backend.mjs';
 import { readTargets, publicTarget } from '../scripts/backend/targets.mjs';
 import { ossSigner } from '../scripts/backend/oss.mjs';
+import { s3Signer } from '../scripts/backend/s3.mjs';
 
 const endpoint = process.env.PARTWISE_TEST_ENDPOINT;
 const bucket = process.env.PARTWISE_TEST_BUCKET;
@@ -87,4 +88,22 @@ test('OSS URLs are signed by ali-oss over the exact headers partwise sends (V1)'
   const toSign = `PUT\n${md5}\nvideo/mp4\n${expires}\n/bucket/dir/a b.bin?partNumber=3&uploadId=U1`;
   assert.equal(url.searchParams.get('Signature'), createHmac('sha1', 'sk').update(toSign).digest('base64'));
   assert.deepEqual(signed.headers, { 'content-md5': md5, 'content-type': 'video/mp4' });
+});
+
+test('OBS, NOS and KS3 URLs are SigV4 from the AWS SDK, virtual-hosted, in the region of each service', async () => {
+  const env = {};
+  for (const [id, endpoint] of [['OBS', 'https://obs.cn-north-4.myhuaweicloud.com'], ['NOS', 'https://nos-eastchina1.126.net'], ['KS3', 'https://ks3-cn-beijing.ksyuncs.com']]) {
+    Object.assign(env, { [`PARTWISE_${id}_ENDPOINT`]: endpoint, [`PARTWISE_${id}_BUCKET`]: 'my-bucket', [`PARTWISE_${id}_ACCESS_KEY`]: 'ak', [`PARTWISE_${id}_SECRET_KEY`]: 'sk' });
+  }
+  const regions = { obs: 'cn-north-4', nos: 'us-east-1', ks3: 'BEIJING' };
+  for (const target of readTargets(env)) {
+    const { url } = await s3Signer(target).presign({
+      operation: 'uploadPart', method: 'PUT', bucket: 'my-bucket', key: 'k.bin', uploadId: 'U', partNumber: 2,
+      query: { partNumber: '2', uploadId: 'U' }, headers: { 'content-md5': 'XrY7u+Ae7tCTyyK7j1rNww==' },
+    });
+    const signed = new URL(url);
+    assert.equal(signed.host, `my-bucket.${new URL(target.endpoint).host}`, target.id);
+    assert.match(signed.searchParams.get('X-Amz-Credential'), new RegExp(`^ak/\\d{8}/${regions[target.id]}/s3/aws4_request$`), target.id);
+    assert.match(signed.searchParams.get('X-Amz-SignedHeaders'), /content-md5/, target.id);
+  }
 });

@@ -133,6 +133,39 @@ test('pause stops sending parts; resume finishes the file', async () => {
   await page.context().close();
 });
 
+test('files dropped on the page join the queue', async () => {
+  const page = await openDemo();
+  const name = unique('dropped.txt');
+  const dataTransfer = await page.evaluateHandle((name) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['dropped on the page\n'], name, { type: 'text/plain' }));
+    return transfer;
+  }, name);
+  await page.dispatchEvent('#drop', 'dragover', { dataTransfer });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+  await state(page, `demo/${name}`, 'complete');
+  assert.equal((await readObject(`demo/${name}`)).toString(), 'dropped on the page\n');
+  await page.context().close();
+});
+
+test('Pause all, Resume all and Cancel all act on every file, running or waiting', async () => {
+  const page = await openDemo({ bytesPerSecond: 8 * MIB });
+  const files = [1, 2, 3].map((n) => onDisk(unique(`all-${n}.bin`), pseudoRandom(20 * MIB, 20 + n)));
+  const keys = files.map((f) => `demo/${f.name}`);
+  await page.setInputFiles('#files', files.map((f) => f.path));
+  await partsDone(page, keys[0], 1);
+  assert.equal(await row(page, keys[2]).getAttribute('data-state'), 'waiting', 'two at a time; the third waits');
+  await page.click('#pause-all');
+  for (const key of keys) await state(page, key, 'paused');
+  await page.click('#resume-all');
+  await state(page, keys[0], 'uploading');
+  await partsDone(page, keys[1], 1);
+  await page.click('#cancel-all');
+  for (const key of keys) await state(page, key, 'aborted');
+  for (const key of keys) assert.deepEqual(await unfinishedUploads(key), [], `${key} is gone from the server`);
+  await page.context().close();
+});
+
 test('after a reload mid-upload, choosing the file again resumes it without sending a finished part twice', async () => {
   const page = await openDemo({ bytesPerSecond: 16 * MIB });
   const parts = recordParts(page);
