@@ -1,0 +1,125 @@
+// The benchmark's contenders, run in the same page on the same File against the same server.
+// Each upload case is `(file, key) => Promise`, with 8 MiB parts and 4 in flight.
+import { createUploader, preload } from '/pkg/index.js';
+
+const MIB = 1024 * 1024;
+const PART = 8 * MIB;
+const CONCURRENCY = 4;
+
+const target = async () => {
+  const [{ provider, endpoint, bucket, region }] = await (await fetch('/targets')).json();
+  return { provider, endpoint, bucket, region };
+};
+const getJson = async (url, init) => (await fetch(url, init)).json();
+const presign = (request) => getJson('/presign', { method: 'POST', body: JSON.stringify(request) });
+
+async function partwise(file, key, options) {
+  const uploader = createUploader({ ...(await target()), partSize: PART, concurrency: CONCURRENCY, checkpoints: false, ...options });
+  return uploader.upload(file, { key }).done;
+}
+
+/** Runs `work` for each item with at most `limit` at once. */
+async function pool(items, limit, work) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+export const uploads = {
+  'partwise STS, MD5': (file, key) => partwise(file, key, { credentials: () => getJson('/credentials') }),
+  'partwise presigned, MD5': (file, key) => partwise(file, key, { presign }),
+  'partwise STS, no checksum': (file, key) => partwise(file, key, { credentials: () => getJson('/credentials'), checksum: 'none' }),
+  async 'AWS SDK lib-storage'(file, key) {
+    const { S3Client, Upload } = await import('/bench/.build/aws.js');
+    const { endpoint, bucket, region } = await target();
+    const creds = await getJson('/credentials');
+    const client = new S3Client({
+      endpoint, region, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      credentials: { ...creds, expiration: new Date(creds.expiration) },
+    });
+    await new Upload({ client, params: { Bucket: bucket, Key: key, Body: file }, partSize: PART, queueSize: CONCURRENCY }).done();
+  },
+  /** The ceiling: parallel fetch PUTs of file.slice() to presigned UploadPart URLs, no hashing. */
+  async 'raw fetch (ceiling)'(file, key) {
+    const { bucket } = await target();
+    const base = { bucket, key, headers: {} };
+    const initiate = await presign({ ...base, operation: 'createMultipartUpload', method: 'POST', query: { uploads: '' } });
+    const xml = await (await fetch(initiate.url, { method: 'POST' })).text();
+    const uploadId = xml.match(/<UploadId>([^<]+)<\/UploadId>/)[1];
+    const numbers = Array.from({ length: Math.ceil(file.size / PART) }, (_, i) => i + 1);
+    const etags = [];
+    await pool(numbers, CONCURRENCY, async (n) => {
+      const part = await presign({ ...base, operation: 'uploadPart', method: 'PUT', uploadId, partNumber: n, query: { partNumber: String(n), uploadId } });
+      const answer = await fetch(part.url, { method: 'PUT', body: file.slice((n - 1) * PART, n * PART) });
+      etags[n - 1] = answer.headers.get('etag');
+    });
+    const complete = await presign({ ...base, operation: 'completeMultipartUpload', method: 'POST', uploadId, query: { uploadId } });
+    const body = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    const done = await fetch(complete.url, { method: 'POST', body });
+    if (!done.ok) throw new Error(`complete: ${done.status}`);
+  },
+};
+
+/** The longest main-thread task (ms) while `work` runs. */
+export async function longestTask(work) {
+  let longest = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+  });
+  observer.observe({ type: 'longtask' });
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  return { seconds, longestTaskMs: longest };
+}
+
+// ---- MD5: 8 MiB parts of a Blob ----
+
+const parts = (blob) => Array.from({ length: Math.ceil(blob.size / PART) }, (_, i) => blob.slice(i * PART, (i + 1) * PART));
+
+async function partwisePool(workers) {
+  const [{ HashPool }, module] = await Promise.all([
+    import(await snippet()),
+    WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
+  ]);
+  return new HashPool(module, workers, 4 * MIB);
+}
+
+/** The hashing pool module wasm-bindgen copied into pkg/snippets/ (its path, set by the runner). */
+const snippet = async () => window.benchSnippet;
+
+export const hashers = {
+  async 'partwise, 1 Worker'(blob) {
+    const hashPool = await partwisePool(1);
+    await Promise.all(parts(blob).map((p) => hashPool.hash(p)));
+    hashPool.terminate();
+  },
+  async 'partwise, Worker pool'(blob) {
+    const hashPool = await partwisePool(Math.min(4, navigator.hardwareConcurrency || 2));
+    await Promise.all(parts(blob).map((p) => hashPool.hash(p)));
+    hashPool.terminate();
+  },
+  async 'hash-wasm (main thread)'(blob) {
+    const { createMD5 } = await import('/bench/.build/hash-wasm.js');
+    const md5 = await createMD5();
+    for (const p of parts(blob)) {
+      md5.init();
+      md5.update(new Uint8Array(await p.arrayBuffer()));
+      md5.digest('binary');
+    }
+  },
+  async 'spark-md5 (main thread)'(blob) {
+    const { default: SparkMD5 } = await import('/bench/.build/spark-md5.js');
+    for (const p of parts(blob)) {
+      const spark = new SparkMD5.ArrayBuffer();
+      spark.append(await p.arrayBuffer());
+      spark.end(true);
+    }
+  },
+};
+
+window.bench = { uploads, hashers, longestTask, preload };
+document.body.dataset.ready = 'true';

@@ -1,0 +1,62 @@
+// bench/RESULTS.md from the results: one table per question, ratios against the measured peers,
+// and the team's goals beside them (goals, not assertions).
+import { writeFileSync } from 'node:fs';
+
+const f0 = (n) => n.toFixed(0);
+const f2 = (n) => n.toFixed(2);
+
+/** Writes the Markdown report of `r` to `path`. */
+export function writeReport(r, path) {
+  const ceiling = r.uploads['raw fetch (ceiling)'].mbPerSecond;
+  const sdk = r.uploads['AWS SDK lib-storage'].mbPerSecond;
+  const ours = r.uploads['partwise STS, MD5'];
+  const onePool = r.md5['partwise, 1 Worker'].mbPerSecond;
+  const pool = r.md5['partwise, Worker pool'].mbPerSecond;
+  const hashWasm = r.md5['hash-wasm (main thread)'].mbPerSecond;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `${r.date} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB · Chromium ${r.browser} headless · SeaweedFS on loopback · median of ${r.runs} runs · \`npm run bench\``,
+    '',
+    `## Upload of a ${r.fileMiB} MiB file from disk (${r.partSizeMiB} MiB parts, ${r.concurrency} in flight)`,
+    '',
+    '| contender | MB/s | × raw ceiling | × lib-storage | Chromium RSS growth | longest main-thread task |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...Object.entries(r.uploads).map(([name, u]) => `| ${name} | ${f0(u.mbPerSecond)} | ${f2(u.mbPerSecond / ceiling)} | ${f2(u.mbPerSecond / sdk)} | ${f0(u.rssGrowthMiB)} MiB | ${f0(u.longestTaskMs)} ms |`),
+    `| partwise STS, MD5, ${r.bigFileMiB} MiB file | ${f0(r.bigUpload.mbPerSecond)} | | | ${f0(r.bigUpload.rssGrowthMiB)} MiB | ${f0(r.bigUpload.longestTaskMs)} ms |`,
+    '',
+    'RSS growth: peak minus idle resident memory of all Chromium processes, sampled every 100 ms. Longest task: PerformanceObserver `longtask` entries, which only exist for tasks over 50 ms; 0 means none.',
+    '',
+    `## MD5 of ${r.md5MiB} MiB in ${r.partSizeMiB} MiB parts`,
+    '',
+    '| hasher | MB/s | × hash-wasm |',
+    '|---|---:|---:|',
+    ...Object.entries(r.md5).map(([name, m]) => `| ${name} | ${f0(m.mbPerSecond)} | ${f2(m.mbPerSecond / hashWasm)} |`),
+    '',
+    '## What an app downloads (gzip -9)',
+    '',
+    '| | bytes |',
+    '|---|---:|',
+    `| partwise (wasm + JS) | ${r.sizes.partwiseGzipBytes} |`,
+    `| AWS SDK client-s3 + lib-storage (esbuild --bundle --minify) | ${r.sizes.awsSdkGzipBytes} |`,
+    '',
+    '## Against the goals',
+    '',
+    '| goal | measured | met |',
+    '|---|---|---|',
+    goal('partwise with MD5 ≥ 0.85 × raw ceiling', f2(ours.mbPerSecond / ceiling), ours.mbPerSecond / ceiling >= 0.85),
+    goal('partwise with MD5 ≥ 8 × lib-storage', f2(ours.mbPerSecond / sdk), ours.mbPerSecond / sdk >= 8),
+    goal(`RSS growth ≤ in-flight parts + 32 MiB (${r.concurrency * r.partSizeMiB + 32} MiB)`, `${f0(ours.rssGrowthMiB)} MiB`, ours.rssGrowthMiB <= r.concurrency * r.partSizeMiB + 32),
+    goal(`RSS flat from ${r.fileMiB} MiB to ${r.bigFileMiB} MiB`, `${f0(ours.rssGrowthMiB)} → ${f0(r.bigUpload.rssGrowthMiB)} MiB`, r.bigUpload.rssGrowthMiB <= ours.rssGrowthMiB * 1.25 + 16),
+    goal('longest main-thread task ≤ 50 ms', `${f0(ours.longestTaskMs)} ms`, ours.longestTaskMs <= 50),
+    goal('MD5 on one thread ≥ hash-wasm', f2(onePool / hashWasm), onePool >= hashWasm),
+    goal('Worker pool ≥ 1.7 × one thread', f2(pool / onePool), pool / onePool >= 1.7),
+    goal('≤ 45 KB gzip', `${r.sizes.partwiseGzipBytes} B`, r.sizes.partwiseGzipBytes <= 45000),
+    '',
+  ];
+  writeFileSync(path, lines.join('\n'));
+}
+
+function goal(text, measured, met) {
+  return `| ${text} | ${measured} | ${met ? 'yes' : '**no**'} |`;
+}

@@ -1,0 +1,172 @@
+// `npm run bench`: every contender in the same page, on the same disk-backed File, against the same
+// fresh SeaweedFS, in one run; each case BENCH_RUNS times (default 3), medians reported.
+// Writes bench/results.json and bench/RESULTS.md. Sizes: BENCH_MIB (default 1024) for the
+// comparison, BENCH_BIG_MIB (default 4096) for partwise's memory on a bigger file.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { S3Client, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { launchChromium } from '../tests/e2e/browser.mjs';
+import { machine, median, withPeakRss } from './system.mjs';
+import { writeReport } from './report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024);
+const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 4096);
+const HASH_MIB = 256;
+// BENCH_ONLY=<regex> runs only the matching contenders (for profiling one; the report needs all).
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const chosen = (names) => names.filter((n) => !only || only.test(n));
+const log = (...args) => console.log('[bench]', ...args);
+
+/** A file of random bytes on disk. */
+function randomFile(dir, mib) {
+  const path = join(dir, `${mib}MiB.bin`);
+  const fd = openSync(path, 'w');
+  const chunk = randomBytes(16 * 1024 * 1024);
+  for (let written = 0; written < mib; written += 16) writeSync(fd, chunk, 0, Math.min(16, mib - written) * 1024 * 1024);
+  closeSync(fd);
+  return path;
+}
+
+/** The browser bundles: the AWS SDK (minified, as an app would ship it) and the two MD5 libraries. */
+async function bundle() {
+  const out = join(root, 'bench/.build');
+  mkdirSync(out, { recursive: true });
+  const common = { bundle: true, minify: true, format: 'esm', platform: 'browser', logLevel: 'error' };
+  await build({ ...common, entryPoints: [join(root, 'bench/aws-entry.js')], outfile: join(out, 'aws.js') });
+  await build({ ...common, stdin: { contents: "export * from 'hash-wasm';", resolveDir: root }, outfile: join(out, 'hash-wasm.js') });
+  await build({ ...common, stdin: { contents: "export { default } from 'spark-md5';", resolveDir: root }, outfile: join(out, 'spark-md5.js') });
+  return out;
+}
+
+/** gzip bytes of files. */
+const gzipped = (paths) => paths.reduce((sum, path) => sum + gzipSync(readFileSync(path), { level: 9 }).length, 0);
+
+function sizes(built) {
+  const snippetDir = readdirSync(join(root, 'pkg/snippets'))[0];
+  const partwise = ['pkg/index.js', 'pkg/partwise.js', 'pkg/partwise_bg.wasm', `pkg/snippets/${snippetDir}/src/web/hash_pool.js`].map((p) => join(root, p));
+  return { partwiseGzipBytes: gzipped(partwise), awsSdkGzipBytes: gzipped([join(built, 'aws.js')]) };
+}
+
+function startStore(dir) {
+  const exports = execFileSync('bash', [join(root, 'scripts/seaweedfs.sh'), 'start', dir], { encoding: 'utf8' });
+  for (const [, name, value] of exports.matchAll(/^export (\w+)=(.*)$/gm)) process.env[name] = value;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'partwise-bench-'));
+const store = join(dir, 'store');
+let browser;
+let server;
+try {
+  log('bundling the AWS SDK and the MD5 libraries with esbuild');
+  const built = await bundle();
+  log(`writing ${SIZE_MIB} MiB and ${BIG_MIB} MiB files of random bytes`);
+  const file = randomFile(dir, SIZE_MIB);
+  const big = only ? null : randomFile(dir, BIG_MIB);
+  startStore(store);
+  log(`SeaweedFS at ${process.env.PARTWISE_TEST_ENDPOINT}`);
+  const { createDevServer } = await import('../scripts/serve.mjs');
+  server = createDevServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const s3 = new S3Client({
+    endpoint: process.env.PARTWISE_TEST_ENDPOINT, region: 'us-east-1', forcePathStyle: true,
+    credentials: { accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY },
+  });
+  const remove = (key) => s3.send(new DeleteObjectCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: key })).catch(() => {});
+
+  browser = await launchChromium();
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => log('page error:', error.message));
+  const snippetDir = readdirSync(join(root, 'pkg/snippets'))[0];
+  await page.addInitScript((path) => { window.benchSnippet = path; }, `/pkg/snippets/${snippetDir}/src/web/hash_pool.js`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html`);
+  await page.waitForSelector('body[data-ready]');
+  await page.evaluate(() => window.bench.preload());
+
+  /** One upload of the chosen file by `name`: seconds, longest task, RSS growth. */
+  async function uploadOnce(name, path, run) {
+    await page.setInputFiles('#file', path);
+    const key = `bench/${run}/${name.replace(/\W+/g, '-')}`;
+    const { result, idle, peak } = await withPeakRss(() => page.evaluate(async ({ name, key }) => {
+      const file = document.getElementById('file').files[0];
+      return window.bench.longestTask(() => window.bench.uploads[name](file, key));
+    }, { name, key }));
+    await remove(key);
+    return { ...result, rssGrowthMiB: peak - idle };
+  }
+
+  const names = chosen(await page.evaluate(() => Object.keys(window.bench.uploads)));
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (let run = 1; run <= RUNS; run += 1) {
+    // A different order each run, so no contender always goes first (cold) or last (warm).
+    const order = names.map((_, i) => names[(i + run - 1) % names.length]);
+    for (const name of order) {
+      const sample = await uploadOnce(name, file, run);
+      samples[name].push(sample);
+      log(`run ${run} · ${name}: ${(SIZE_MIB * 1.048576 / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS, longest task ${sample.longestTaskMs.toFixed(0)} ms`);
+    }
+  }
+  const bigSamples = [];
+  for (let run = 1; run <= RUNS && !only; run += 1) {
+    const sample = await uploadOnce('partwise STS, MD5', big, `big-${run}`);
+    bigSamples.push(sample);
+    log(`run ${run} · partwise STS, MD5, ${BIG_MIB} MiB: ${(BIG_MIB * 1.048576 / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS`);
+  }
+
+  await page.setInputFiles('#file', file);
+  const hasherNames = chosen(await page.evaluate(() => Object.keys(window.bench.hashers)));
+  const hashSamples = Object.fromEntries(hasherNames.map((n) => [n, []]));
+  for (let run = 1; run <= RUNS; run += 1) {
+    for (const name of hasherNames) {
+      const seconds = await page.evaluate(async ({ name, mib }) => {
+        const blob = document.getElementById('file').files[0].slice(0, mib * 1024 * 1024);
+        const started = performance.now();
+        await window.bench.hashers[name](blob);
+        return (performance.now() - started) / 1000;
+      }, { name, mib: HASH_MIB });
+      hashSamples[name].push(seconds);
+      log(`run ${run} · MD5 ${name}: ${(HASH_MIB * 1.048576 / seconds).toFixed(0)} MB/s`);
+    }
+  }
+
+  const summarize = (list, mib) => ({
+    mbPerSecond: median(list.map((s) => (mib * 1.048576) / s.seconds)),
+    rssGrowthMiB: median(list.map((s) => s.rssGrowthMiB)),
+    longestTaskMs: median(list.map((s) => s.longestTaskMs)),
+    runs: list,
+  });
+  const results = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    browser: browser.version(),
+    runs: RUNS,
+    fileMiB: SIZE_MIB,
+    bigFileMiB: BIG_MIB,
+    partSizeMiB: 8,
+    concurrency: 4,
+    uploads: Object.fromEntries(names.map((n) => [n, summarize(samples[n], SIZE_MIB)])),
+    bigUpload: summarize(bigSamples, BIG_MIB),
+    md5: Object.fromEntries(hasherNames.map((n) => [n, { mbPerSecond: median(hashSamples[n].map((s) => (HASH_MIB * 1.048576) / s)), seconds: hashSamples[n] }])),
+    md5MiB: HASH_MIB,
+    sizes: sizes(built),
+  };
+  if (only) {
+    log('BENCH_ONLY set: results not written');
+  } else {
+    writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeReport(results, join(root, 'bench/RESULTS.md'));
+    log('wrote bench/results.json and bench/RESULTS.md');
+  }
+} finally {
+  await browser?.close();
+  server?.close();
+  try { execFileSync('bash', [join(root, 'scripts/seaweedfs.sh'), 'stop', store]); } catch { /* not started */ }
+  rmSync(dir, { recursive: true, force: true });
+}
