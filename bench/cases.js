@@ -82,14 +82,12 @@ const parts = (blob) => Array.from({ length: Math.ceil(blob.size / PART) }, (_, 
 
 async function partwisePool(workers) {
   const [{ HashPool }, module] = await Promise.all([
-    import(await snippet()),
+    import(window.benchHashPool), // its path in pkg/snippets/, set by the runner
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);
   return new HashPool(module, workers, 4 * MIB);
 }
 
-/** The hashing pool module wasm-bindgen copied into pkg/snippets/ (its path, set by the runner). */
-const snippet = async () => window.benchSnippet;
 
 export const hashers = {
   async 'partwise, 1 Worker'(blob) {

@@ -49,9 +49,11 @@ async function bundle() {
 /** gzip bytes of files. */
 const gzipped = (paths) => paths.reduce((sum, path) => sum + gzipSync(readFileSync(path), { level: 9 }).length, 0);
 
+/** The hashing pool module wasm-bindgen copied into pkg/snippets/, relative to the repository. */
+const hashPoolPath = () => `pkg/snippets/${readdirSync(join(root, 'pkg/snippets'))[0]}/src/web/hash_pool.js`;
+
 function sizes(built) {
-  const snippetDir = readdirSync(join(root, 'pkg/snippets'))[0];
-  const partwise = ['pkg/index.js', 'pkg/partwise.js', 'pkg/partwise_bg.wasm', `pkg/snippets/${snippetDir}/src/web/hash_pool.js`].map((p) => join(root, p));
+  const partwise = ['pkg/index.js', 'pkg/partwise.js', 'pkg/partwise_bg.wasm', hashPoolPath()].map((p) => join(root, p));
   return { partwiseGzipBytes: gzipped(partwise), awsSdkGzipBytes: gzipped([join(built, 'aws.js')]) };
 }
 
@@ -84,8 +86,7 @@ try {
   browser = await launchChromium();
   const page = await browser.newPage();
   page.on('pageerror', (error) => log('page error:', error.message));
-  const snippetDir = readdirSync(join(root, 'pkg/snippets'))[0];
-  await page.addInitScript((path) => { window.benchSnippet = path; }, `/pkg/snippets/${snippetDir}/src/web/hash_pool.js`);
+  await page.addInitScript((path) => { window.benchHashPool = path; }, `/${hashPoolPath()}`);
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html`);
   await page.waitForSelector('body[data-ready]');
   await page.evaluate(() => window.bench.preload());

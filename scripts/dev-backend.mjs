@@ -10,8 +10,6 @@ import { s3Signer } from './backend/s3.mjs';
 import { ossSigner } from './backend/oss.mjs';
 import { readJson } from './backend/request.mjs';
 
-export { readJson };
-
 const signers = new Map();
 /** The signer of a target id (default: the first target). */
 export function signerFor(id) {

@@ -224,10 +224,8 @@ queue.addEventListener('remove', ({ detail: item }) => {
 
 async function discard(item) {
   const stored = (await item.uploader.checkpoints()).find((c) => c.key === item.key);
-  if (stored) await item.uploader.abortUpload(stored).catch((error) => notice(explain(error).title));
-  handles.forget(item.key);
   queue.remove(item);
-  showServer();
+  await forgetStored(stored ?? { key: item.key }, item.uploader);
 }
 
 // ---- resumable uploads of this browser (checkpoints) ----
@@ -239,8 +237,7 @@ let resumableQuery = 0;
 async function showResumable() {
   const query = ++resumableQuery;
   // Files in the queue (running, paused or failed with a Retry button) are not listed again.
-  const inQueue = (key) => queue.items.some((i) => i.key === key && (i.open || i.state === 'error'));
-  const stored = (await uploader().checkpoints()).filter((c) => !inQueue(c.key));
+  const stored = (await uploader().checkpoints()).filter((c) => !queue.has(c.key));
   const list = $('#resumable-list');
   const items = await Promise.all(stored.map(async (c) => {
     const handle = await handles.find(c.key);
@@ -270,8 +267,9 @@ async function continueWith(stored, handle) {
   }
 }
 
-async function forgetStored(stored) {
-  await uploader().abortUpload(stored).catch((error) => notice(explain(error).title));
+/** Aborts a stored upload on the server (when it has one) and forgets its checkpoint and file handle. */
+async function forgetStored(stored, by = uploader()) {
+  if (stored.uploadId) await by.abortUpload(stored).catch((error) => notice(explain(error).title));
   await handles.forget(stored.key);
   showResumable();
   showServer();

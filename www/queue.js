@@ -42,8 +42,8 @@ export class Queue extends EventTarget {
     return item;
   }
 
-  /** Whether a file is already queued (and not finished) for `key`. */
-  has(key) { return this.items.some((item) => item.key === key && item.open); }
+  /** Whether the queue holds `key`: running, waiting, paused, or failed with a checkpoint to retry. */
+  has(key) { return this.items.some((item) => item.key === key && (item.open || item.state === 'error')); }
 
   pause(item) {
     if (item.state === 'waiting') this.#set(item, 'paused');

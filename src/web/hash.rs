@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// Bytes a worker reads from the Blob at a time: its memory stays near this, whatever the part size.
+/// Most bytes a worker copies into the module's memory at once (it streams the Blob in the
+/// browser's own, smaller chunks), so its memory stays small whatever the part size.
 const CHUNK_BYTES: u32 = 4 * 1024 * 1024;
 
 #[wasm_bindgen(module = "/src/web/hash_pool.js")]

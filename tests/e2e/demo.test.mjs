@@ -268,7 +268,8 @@ test('an unreadable ETag is explained with the CORS rule that fixes it', async (
 
 test('by keyboard alone: Tab reaches the controls, Enter pauses, and focus stays for Enter to resume', async () => {
   const page = await openDemo({ bytesPerSecond: 12 * MIB });
-  const file = { name: unique('keyboard.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(24 * MIB, 9) };
+  // 6 parts: with 4 in flight, the first finishes while others are still to send.
+  const file = onDisk(unique('keyboard.bin'), pseudoRandom(48 * MIB, 9));
   const key = `demo/${file.name}`;
   const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
   await page.keyboard.press('Tab');
@@ -279,7 +280,7 @@ test('by keyboard alone: Tab reaches the controls, Enter pauses, and focus stays
     reached.push(await focused());
   }
   assert.ok(reached.includes('choose files'), `Tab reaches the file button: ${reached.join(' → ')}`);
-  await page.setInputFiles('#files', [file]);
+  await page.setInputFiles('#files', file.path);
   await partsDone(page, key, 1);
   await page.getByRole('button', { name: `Pause ${file.name}` }).focus();
   await page.keyboard.press('Enter');
