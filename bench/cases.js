@@ -119,5 +119,60 @@ export const hashers = {
   },
 };
 
-window.bench = { uploads, hashers, longestTask, preload };
+// ---- Resume: a stored 1,000-part checkpoint → the first byte of the first new part ----
+
+/** Each part request sent: its number and when (performance.now()), seen through XMLHttpRequest. */
+const partSends = [];
+const { open, send } = XMLHttpRequest.prototype;
+XMLHttpRequest.prototype.open = function openAndRemember(method, url, ...rest) {
+  this.benchPart = Number(String(url).match(/[?&]partNumber=(\d+)/)?.[1] ?? 0);
+  return open.call(this, method, url, ...rest);
+};
+XMLHttpRequest.prototype.send = function sendAndRecord(body) {
+  if (this.benchPart) partSends.push({ number: this.benchPart, at: performance.now() });
+  return send.call(this, body);
+};
+
+/** 5 MiB parts (the smallest S3 allows), so 1,000 parts take 5,000 MiB; checkpoints on. */
+const resumable = async (options) => createUploader({
+  ...(await target()), partSize: 5 * MIB, concurrency: CONCURRENCY, credentials: () => getJson('/credentials'), ...options,
+});
+
+const stateReached = (task, state) => new Promise((resolve) => {
+  if (task.state === state) resolve();
+  task.addEventListener('statechange', (event) => event.detail.state === state && resolve());
+});
+
+/** Uploads `file` to `key` until `parts` parts are stored, then pauses, leaving its checkpoint. */
+async function storeParts(file, key, parts) {
+  const task = (await resumable({ checksum: 'none' })).upload(file, { key });
+  let stored = 0;
+  task.addEventListener('part', () => { stored += 1; if (stored === parts) task.pause(); });
+  await Promise.race([stateReached(task, 'paused'), task.done]);
+  return (await (await resumable()).checkpoints()).find((c) => c.key === key)?.partsDone ?? 0;
+}
+
+/** Resumes `file` (MD5 on): milliseconds from `upload()` to the first part request, then pauses. */
+async function resumeToFirstByte(file, key) {
+  const uploader = await resumable();
+  const kept = (await uploader.checkpoints()).find((c) => c.key === key)?.partsDone ?? 0;
+  const before = partSends.length;
+  const started = performance.now();
+  const task = uploader.upload(file, { key });
+  while (partSends.length === before) await new Promise((resolve) => setTimeout(resolve, 1));
+  const first = partSends[before];
+  task.pause();
+  await Promise.race([stateReached(task, 'paused'), task.done]);
+  return { ms: first.at - started, keptParts: kept, firstPartSent: first.number };
+}
+
+/** Aborts the upload of `key` on the server and forgets its checkpoint. */
+async function forget(key) {
+  const uploader = await resumable();
+  for (const c of await uploader.checkpoints()) if (c.key === key) await uploader.abortUpload(c);
+}
+
+export const resume = { storeParts, resumeToFirstByte, forget };
+
+window.bench = { uploads, hashers, resume, longestTask, preload };
 document.body.dataset.ready = 'true';

@@ -1,7 +1,8 @@
 // `npm run bench`: every contender in the same page, on the same disk-backed File, against the same
 // fresh SeaweedFS, in one run; each case BENCH_RUNS times (default 3), medians reported.
 // Writes bench/results.json and bench/RESULTS.md. Sizes: BENCH_MIB (default 1024) for the
-// comparison, BENCH_BIG_MIB (default 4096) for partwise's memory on a bigger file.
+// comparison, BENCH_BIG_MIB (default 4096) for partwise's memory on a bigger file,
+// BENCH_RESUME_PARTS (default 1000) stored parts for the resume case.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { S3Client, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { launchChromium } from '../tests/e2e/browser.mjs';
 import { machine, median, withPeakRss } from './system.mjs';
@@ -20,6 +21,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024);
 const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 4096);
 const HASH_MIB = 256;
+const RESUME_PARTS = Number(process.env.BENCH_RESUME_PARTS ?? 1000);
 // BENCH_ONLY=<regex> runs only the matching contenders (for profiling one; the report needs all).
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const chosen = (names) => names.filter((n) => !only || only.test(n));
@@ -52,9 +54,20 @@ const gzipped = (paths) => paths.reduce((sum, path) => sum + gzipSync(readFileSy
 /** The hashing pool module wasm-bindgen copied into pkg/snippets/, relative to the repository. */
 const hashPoolPath = () => `pkg/snippets/${readdirSync(join(root, 'pkg/snippets'))[0]}/src/web/hash_pool.js`;
 
-function sizes(built) {
-  const partwise = ['pkg/index.js', 'pkg/partwise.js', 'pkg/partwise_bg.wasm', hashPoolPath()].map((p) => join(root, p));
-  return { partwiseGzipBytes: gzipped(partwise), awsSdkGzipBytes: gzipped([join(built, 'aws.js')]) };
+/** What each side ships once an app's bundler has minified it: partwise's JS minified by esbuild
+ * like the AWS SDK bundle, its wasm as built. */
+async function sizes(built) {
+  const js = ['pkg/index.js', 'pkg/partwise.js', hashPoolPath()];
+  const minified = await Promise.all(js.map(async (path) => {
+    const { code } = await transform(readFileSync(join(root, path), 'utf8'), { minify: true, format: 'esm' });
+    return gzipSync(code, { level: 9 }).length;
+  }));
+  const wasm = gzipped([join(root, 'pkg/partwise_bg.wasm')]);
+  return {
+    partwiseGzipBytes: wasm + minified.reduce((a, b) => a + b, 0),
+    partwiseWasmGzipBytes: wasm,
+    awsSdkGzipBytes: gzipped([join(built, 'aws.js')]),
+  };
 }
 
 function startStore(dir) {
@@ -95,12 +108,12 @@ try {
   async function uploadOnce(name, path, run) {
     await page.setInputFiles('#file', path);
     const key = `bench/${run}/${name.replace(/\W+/g, '-')}`;
-    const { result, idle, peak } = await withPeakRss(() => page.evaluate(async ({ name, key }) => {
+    const { result, idle, peak, peakGrowthByKind } = await withPeakRss(() => page.evaluate(async ({ name, key }) => {
       const file = document.getElementById('file').files[0];
       return window.bench.longestTask(() => window.bench.uploads[name](file, key));
     }, { name, key }));
     await remove(key);
-    return { ...result, rssGrowthMiB: peak - idle };
+    return { ...result, rssGrowthMiB: peak - idle, rssGrowthByProcessMiB: peakGrowthByKind };
   }
 
   const names = chosen(await page.evaluate(() => Object.keys(window.bench.uploads)));
@@ -111,7 +124,7 @@ try {
     for (const name of order) {
       const sample = await uploadOnce(name, file, run);
       samples[name].push(sample);
-      log(`run ${run} · ${name}: ${(SIZE_MIB * 1.048576 / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS, longest task ${sample.longestTaskMs.toFixed(0)} ms`);
+      log(`run ${run} · ${name}: ${(SIZE_MIB * 1.048576 / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS, longest task ${sample.longestTaskMs.toFixed(0)} ms, by process ${JSON.stringify(sample.rssGrowthByProcessMiB)}`);
     }
   }
   const bigSamples = [];
@@ -137,6 +150,28 @@ try {
     }
   }
 
+  // Resume: a checkpoint of RESUME_PARTS stored 5 MiB parts, then each run reloads the page and
+  // times upload() → the first part request (the first new part), and pauses again.
+  const resumeSamples = [];
+  if (!only || only.test('resume')) {
+    const resumeFile = randomFile(dir, RESUME_PARTS * 5 + 40);
+    const key = 'bench/resume';
+    await page.setInputFiles('#file', resumeFile);
+    log(`storing ${RESUME_PARTS} parts of 5 MiB for the resume case`);
+    const stored = await page.evaluate(async ({ key, parts }) => window.bench.resume.storeParts(document.getElementById('file').files[0], key, parts), { key, parts: RESUME_PARTS });
+    log(`checkpoint with ${stored} parts stored`);
+    for (let run = 1; run <= RUNS; run += 1) {
+      await page.reload();
+      await page.waitForSelector('body[data-ready]');
+      await page.evaluate(() => window.bench.preload());
+      await page.setInputFiles('#file', resumeFile);
+      const sample = await page.evaluate(async (key) => window.bench.resume.resumeToFirstByte(document.getElementById('file').files[0], key), key);
+      resumeSamples.push(sample);
+      log(`run ${run} · resume with ${sample.keptParts} parts kept: first part request (part ${sample.firstPartSent}) after ${sample.ms.toFixed(0)} ms`);
+    }
+    await page.evaluate((key) => window.bench.resume.forget(key), key);
+  }
+
   const summarize = (list, mib) => ({
     mbPerSecond: median(list.map((s) => (mib * 1.048576) / s.seconds)),
     rssGrowthMiB: median(list.map((s) => s.rssGrowthMiB)),
@@ -156,7 +191,8 @@ try {
     bigUpload: summarize(bigSamples, BIG_MIB),
     md5: Object.fromEntries(hasherNames.map((n) => [n, { mbPerSecond: median(hashSamples[n].map((s) => (HASH_MIB * 1.048576) / s)), seconds: hashSamples[n] }])),
     md5MiB: HASH_MIB,
-    sizes: sizes(built),
+    resume: { firstByteMs: median(resumeSamples.map((s) => s.ms)), runs: resumeSamples },
+    sizes: await sizes(built),
   };
   if (only) {
     log('BENCH_ONLY set: results not written');

@@ -7,25 +7,40 @@ export function machine() {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) };
 }
 
-/** Resident memory of every Chromium process, in MiB. */
-export function browserRss() {
+/** Resident memory of Chromium's processes in MiB, by kind (`renderer`, `gpu-process`, `network`, …). */
+export function browserRssByKind() {
+  const kinds = {};
   try {
-    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).reduce((sum, kb) => sum + Number(kb), 0) / 1024;
-  } catch {
-    return 0;
-  }
+    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss=,args='], { encoding: 'utf8' });
+    for (const line of out.split('\n').filter(Boolean)) {
+      const [, kb, args] = line.trim().match(/^(\d+)\s+(.*)$/) ?? [];
+      const kind = args?.match(/--utility-sub-type=[\w.]*?(\w+)Service/)?.[1]?.toLowerCase() ?? args?.match(/--type=([\w-]+)/)?.[1] ?? 'browser';
+      kinds[kind] = (kinds[kind] ?? 0) + Number(kb) / 1024;
+    }
+  } catch { /* no Chromium running */ }
+  return kinds;
 }
 
-/** Samples `browserRss()` every 100 ms while `work` runs: `{result, idle, peak}` in MiB. */
+const total = (kinds) => Object.values(kinds).reduce((a, b) => a + b, 0);
+
+/** Samples Chromium's RSS every 100 ms while `work` runs: `{result, idle, peak, peakGrowthByKind}`
+ * in MiB (`peakGrowthByKind`: each kind's own peak minus its idle). */
 export async function withPeakRss(work) {
-  const idle = browserRss();
+  const idleKinds = browserRssByKind();
+  const idle = total(idleKinds);
   let peak = idle;
-  const timer = setInterval(() => { peak = Math.max(peak, browserRss()); }, 100);
+  const peakKinds = { ...idleKinds };
+  const sample = () => {
+    const now = browserRssByKind();
+    peak = Math.max(peak, total(now));
+    for (const [kind, mib] of Object.entries(now)) peakKinds[kind] = Math.max(peakKinds[kind] ?? 0, mib);
+  };
+  const timer = setInterval(sample, 100);
   try {
     const result = await work();
-    peak = Math.max(peak, browserRss());
-    return { result, idle, peak };
+    sample();
+    const peakGrowthByKind = Object.fromEntries(Object.entries(peakKinds).map(([k, v]) => [k, Math.round(v - (idleKinds[k] ?? 0))]));
+    return { result, idle, peak, peakGrowthByKind };
   } finally {
     clearInterval(timer);
   }

@@ -47,7 +47,7 @@ export interface UploaderOptionsBase {
   checksum?: 'md5' | 'none';
   /** Resume after a reload from IndexedDB checkpoints (default true). */
   checkpoints?: boolean;
-  /** Hashing Web Workers (default: hardwareConcurrency, at most 4). */
+  /** Hashing Web Workers (default: half of hardwareConcurrency, 1 to 4). */
   hashWorkers?: number;
   /** A part request with no progress for this long is aborted and retried (default 30000). */
   stallTimeoutMs?: number;

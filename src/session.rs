@@ -194,15 +194,27 @@ impl Session {
             if hashing >= hashers || hashing + ready >= concurrency {
                 break;
             }
-            if let Slot::Waiting { stored } = &self.slots[index] {
+            if let Slot::Waiting { stored: None } = self.slots[index] {
                 if checksum {
-                    self.slots[index] = Slot::Hashing { stored: stored.clone() };
+                    self.slots[index] = Slot::Hashing { stored: None };
                     hashing += 1;
                     actions.extend(self.plan.part(index_number(index)).map(Action::Hash));
                 } else {
                     self.slots[index] = Slot::Hashed(None);
                     ready += 1;
                 }
+            }
+        }
+        // Resumed parts are checked against the file with the hashers the new parts leave idle,
+        // so a resume starts sending at once however many parts it keeps.
+        for index in 0..self.slots.len() {
+            if hashing >= hashers {
+                break;
+            }
+            if let Slot::Waiting { stored: Some(etag) } = &self.slots[index] {
+                self.slots[index] = Slot::Hashing { stored: Some(etag.clone()) };
+                hashing += 1;
+                actions.extend(self.plan.part(index_number(index)).map(Action::Hash));
             }
         }
         if !single
@@ -345,22 +357,27 @@ mod tests {
                 break;
             }
             for action in actions {
-                match &action {
-                    Action::Initiate => session.initiated("id-1".into()),
-                    Action::Hash(part) => {
-                        session.hashed(part.number, digest(part.number));
-                    }
-                    Action::Upload { part, md5, .. } => {
-                        let tag = md5.map_or_else(|| "\"unchecked\"".to_owned(), |d| etag(&d));
-                        session.uploaded(part.number, tag).expect("etag");
-                    }
-                    Action::PutObject { md5 } => session.uploaded(1, etag(&md5.expect("md5"))).expect("etag"),
-                    Action::Complete { .. } => session.finished(),
-                }
+                answer(session, &action);
                 seen.push(action);
             }
         }
         seen
+    }
+
+    /// Reports `action` as done, as a server storing every part would.
+    fn answer(session: &mut Session, action: &Action) {
+        match action {
+            Action::Initiate => session.initiated("id-1".into()),
+            Action::Hash(part) => {
+                session.hashed(part.number, digest(part.number));
+            }
+            Action::Upload { part, md5, .. } => {
+                let tag = md5.map_or_else(|| "\"unchecked\"".to_owned(), |d| etag(&d));
+                session.uploaded(part.number, tag).expect("etag");
+            }
+            Action::PutObject { md5 } => session.uploaded(1, etag(&md5.expect("md5"))).expect("etag"),
+            Action::Complete { .. } => session.finished(),
+        }
     }
 
     #[test]
@@ -450,9 +467,42 @@ mod tests {
             .iter()
             .filter_map(|a| if let Action::Upload { part, .. } = a { Some(part.number) } else { None })
             .collect();
-        assert_eq!(sent, vec![2, 3], "part 1 matched the file; part 2 changed");
+        assert_eq!(sent, vec![3, 2], "the new part first; part 1 matched the file; part 2 changed");
         assert!(!seen.contains(&Action::Initiate));
         assert!(matches!(seen.last(), Some(Action::Complete { upload_id, .. }) if upload_id == "old"));
+    }
+
+    #[test]
+    fn a_resume_hashes_new_parts_first_and_checks_kept_parts_with_idle_hashers() {
+        let kept: Vec<CompletedPart> =
+            (1..=1000).map(|n| CompletedPart { part_number: n, etag: etag(&digest(n)) }).collect();
+        let mut session = Session::new(plan(5010 * MIB), options(4), Some(("old".into(), kept)));
+        let first = session.next_actions();
+        assert_eq!(
+            first,
+            vec![
+                Action::Hash(session.plan().part(1001).expect("1001")),
+                Action::Hash(session.plan().part(1002).expect("1002"))
+            ]
+        );
+        session.hashed(1001, digest(1001));
+        let second = session.next_actions();
+        assert!(second.iter().any(|a| matches!(a, Action::Upload { part, .. } if part.number == 1001)), "{second:?}");
+        assert!(
+            second.contains(&Action::Hash(session.plan().part(1).expect("1"))),
+            "an idle hasher checks a kept part"
+        );
+        for action in first.iter().skip(1).chain(&second) {
+            answer(&mut session, action);
+        }
+        let seen = drive(&mut session);
+        let Some(Action::Complete { parts, .. }) = seen.last() else { panic!("complete last") };
+        assert_eq!(parts.len(), 1002);
+        assert_eq!(
+            seen.iter().filter(|a| matches!(a, Action::Upload { .. })).count(),
+            1,
+            "part 1002, the last to send"
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@ use crate::hash::{encode_md5, md5};
 use crate::http::{Body, Method, Request, Response};
 use crate::provider::Profile;
 use crate::xml;
-use serde::Deserialize;
 
 /// One finished part: its number and the `ETag` its upload returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,18 +38,6 @@ pub struct CompletedUpload {
     pub key: String,
     /// The object's `ETag` (`"<md5 of part md5s>-<n>"` on S3).
     pub etag: String,
-}
-
-#[derive(Deserialize)]
-struct CompleteMultipartUploadResult {
-    #[serde(rename = "Location", default)]
-    location: String,
-    #[serde(rename = "Bucket", default)]
-    bucket: String,
-    #[serde(rename = "Key", default)]
-    key: String,
-    #[serde(rename = "ETag", default)]
-    etag: String,
 }
 
 impl CompleteMultipartUpload {
@@ -100,8 +87,14 @@ impl CompleteMultipartUpload {
         match xml::root_name(body).as_deref() {
             Some("Error") => Err(provider_error(response, profile)),
             Some("CompleteMultipartUploadResult") => {
-                let r: CompleteMultipartUploadResult = xml::parse(body, "CompleteMultipartUpload")?;
-                Ok(CompletedUpload { location: r.location, bucket: r.bucket, key: r.key, etag: r.etag })
+                let r = xml::parse(body, "CompleteMultipartUpload")?;
+                let field = |name| r.field(name).unwrap_or_default().to_owned();
+                Ok(CompletedUpload {
+                    location: field("Location"),
+                    bucket: field("Bucket"),
+                    key: field("Key"),
+                    etag: field("ETag"),
+                })
             }
             other => Err(Error::InvalidResponse {
                 context: "CompleteMultipartUpload",

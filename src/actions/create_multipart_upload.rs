@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
 use crate::xml;
-use serde::Deserialize;
 
 /// Starts a multipart upload. Content type, metadata and headers are recorded on the object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,16 +26,6 @@ pub struct CreatedUpload {
     pub upload_id: String,
 }
 
-#[derive(Deserialize)]
-struct InitiateMultipartUploadResult {
-    #[serde(rename = "Bucket", default)]
-    bucket: String,
-    #[serde(rename = "Key", default)]
-    key: String,
-    #[serde(rename = "UploadId")]
-    upload_id: String,
-}
-
 impl CreateMultipartUpload {
     /// The request.
     ///
@@ -54,15 +43,18 @@ impl CreateMultipartUpload {
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
     pub fn parse(response: &Response, profile: &Profile) -> Result<CreatedUpload> {
         check(response, profile)?;
-        let r: InitiateMultipartUploadResult =
-            xml::parse(response.text("InitiateMultipartUpload")?, "InitiateMultipartUpload")?;
-        let upload_id = r.upload_id.trim().to_owned();
+        let r = xml::parse(response.text("InitiateMultipartUpload")?, "InitiateMultipartUpload")?;
+        let upload_id = r.field("UploadId").unwrap_or_default().trim().to_owned();
         if upload_id.is_empty() {
             return Err(Error::InvalidResponse {
                 context: "InitiateMultipartUpload",
                 message: "empty UploadId".into(),
             });
         }
-        Ok(CreatedUpload { bucket: r.bucket.trim().to_owned(), key: r.key, upload_id })
+        Ok(CreatedUpload {
+            bucket: r.field("Bucket").unwrap_or_default().trim().to_owned(),
+            key: r.field("Key").unwrap_or_default().to_owned(),
+            upload_id,
+        })
     }
 }

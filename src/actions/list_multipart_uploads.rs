@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
 use crate::xml;
-use serde::Deserialize;
 
 /// Lists a bucket's unfinished uploads, one page at a time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,39 +24,14 @@ pub struct ListMultipartUploads {
 }
 
 /// An unfinished upload.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadSummary {
     /// Its key.
-    #[serde(rename = "Key")]
     pub key: String,
     /// Its upload id.
-    #[serde(rename = "UploadId")]
     pub upload_id: String,
     /// When it was started, as the service writes it.
-    #[serde(rename = "Initiated", default)]
     pub initiated: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CommonPrefix {
-    #[serde(rename = "Prefix", default)]
-    prefix: String,
-}
-
-#[derive(Deserialize)]
-struct ListMultipartUploadsResult {
-    #[serde(rename = "Upload", default)]
-    uploads: Vec<UploadSummary>,
-    #[serde(rename = "CommonPrefixes", default)]
-    common_prefixes: Vec<CommonPrefix>,
-    #[serde(rename = "IsTruncated", default)]
-    is_truncated: bool,
-    #[serde(rename = "NextKeyMarker", default)]
-    next_key_marker: Option<String>,
-    #[serde(rename = "NextUploadIdMarker", default)]
-    next_upload_id_marker: Option<String>,
-    #[serde(rename = "EncodingType", default)]
-    encoding_type: Option<String>,
 }
 
 /// One page of unfinished uploads.
@@ -109,24 +83,30 @@ impl ListMultipartUploads {
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
     pub fn parse(response: &Response, profile: &Profile) -> Result<UploadsPage> {
         check(response, profile)?;
-        let r: ListMultipartUploadsResult = xml::parse(response.text("ListMultipartUploads")?, "ListMultipartUploads")?;
-        let encoded = r.encoding_type.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
-        let decode = |s: String| if encoded { url_decode(&s) } else { s };
-        let nonempty = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        Ok(UploadsPage {
-            uploads: r
-                .uploads
-                .into_iter()
-                .map(|u| UploadSummary {
-                    key: decode(u.key),
-                    upload_id: u.upload_id.trim().to_owned(),
-                    initiated: u.initiated,
+        const CONTEXT: &str = "ListMultipartUploads";
+        let r = xml::parse(response.text(CONTEXT)?, CONTEXT)?;
+        let encoded = r.field("EncodingType").is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
+        let decode = |s: &str| if encoded { url_decode(s) } else { s.to_owned() };
+        let nonempty = |name| r.field(name).map(str::trim).filter(|v| !v.is_empty());
+        let uploads = r
+            .children("Upload")
+            .map(|u| {
+                Ok(UploadSummary {
+                    key: decode(required(u, "Key")?),
+                    upload_id: required(u, "UploadId")?.trim().to_owned(),
+                    initiated: u.field("Initiated").map(str::to_owned),
                 })
+            })
+            .collect::<Result<_>>()?;
+        Ok(UploadsPage {
+            uploads,
+            common_prefixes: r
+                .children("CommonPrefixes")
+                .map(|p| decode(p.field("Prefix").unwrap_or_default()))
                 .collect(),
-            common_prefixes: r.common_prefixes.into_iter().map(|p| decode(p.prefix)).collect(),
-            is_truncated: r.is_truncated,
-            next_key_marker: nonempty(r.next_key_marker).map(decode),
-            next_upload_id_marker: nonempty(r.next_upload_id_marker),
+            is_truncated: r.flag("IsTruncated", CONTEXT)?,
+            next_key_marker: nonempty("NextKeyMarker").map(decode),
+            next_upload_id_marker: nonempty("NextUploadIdMarker").map(str::to_owned),
         })
     }
 
@@ -148,6 +128,14 @@ impl ListMultipartUploads {
         }
         Ok(Some(ListMultipartUploads { key_marker, upload_id_marker, ..self.clone() }))
     }
+}
+
+/// The text of an `<Upload>` child the service must send.
+fn required<'a>(upload: &'a xml::Element, name: &str) -> Result<&'a str> {
+    upload.field(name).ok_or_else(|| Error::InvalidResponse {
+        context: "ListMultipartUploads",
+        message: format!("an <Upload> without <{name}>"),
+    })
 }
 
 fn url_decode(text: &str) -> String {

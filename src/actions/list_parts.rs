@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
 use crate::xml;
-use serde::Deserialize;
 
 /// Lists the parts the service holds for an upload, from `part_number_marker` on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,33 +20,26 @@ pub struct ListParts {
 }
 
 /// A part the service holds.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedPart {
     /// Part number.
-    #[serde(rename = "PartNumber")]
     pub part_number: u16,
     /// The part's `ETag`, as the service writes it.
-    #[serde(rename = "ETag", default)]
     pub etag: String,
     /// Size in bytes.
-    #[serde(rename = "Size", default)]
     pub size: u64,
     /// When the part was stored, as the service writes it.
-    #[serde(rename = "LastModified", default)]
     pub last_modified: Option<String>,
 }
 
 /// One page of parts.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartsPage {
     /// The parts on this page.
-    #[serde(rename = "Part", default)]
     pub parts: Vec<ListedPart>,
     /// Whether more pages follow.
-    #[serde(rename = "IsTruncated", default)]
     pub is_truncated: bool,
     /// Where the next page starts.
-    #[serde(rename = "NextPartNumberMarker", default)]
     pub next_part_number_marker: Option<u16>,
 }
 
@@ -76,11 +68,27 @@ impl ListParts {
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
     pub fn parse(response: &Response, profile: &Profile) -> Result<PartsPage> {
         check(response, profile)?;
-        let mut page: PartsPage = xml::parse(response.text("ListParts")?, "ListParts")?;
-        for part in &mut page.parts {
-            part.etag = part.etag.trim().to_owned();
-        }
-        Ok(page)
+        const CONTEXT: &str = "ListParts";
+        let r = xml::parse(response.text(CONTEXT)?, CONTEXT)?;
+        let parts = r
+            .children("Part")
+            .map(|p| {
+                Ok(ListedPart {
+                    part_number: p.number("PartNumber", CONTEXT)?.ok_or_else(|| Error::InvalidResponse {
+                        context: CONTEXT,
+                        message: "a <Part> without <PartNumber>".into(),
+                    })?,
+                    etag: p.field("ETag").unwrap_or_default().trim().to_owned(),
+                    size: p.number("Size", CONTEXT)?.unwrap_or_default(),
+                    last_modified: p.field("LastModified").map(str::to_owned),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(PartsPage {
+            parts,
+            is_truncated: r.flag("IsTruncated", CONTEXT)?,
+            next_part_number_marker: r.number("NextPartNumberMarker", CONTEXT)?,
+        })
     }
 
     /// The request for the page after `page`, or `None` when `page` was the last.

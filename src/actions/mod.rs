@@ -22,7 +22,6 @@ use crate::error::{Error, ProviderError, Result};
 use crate::http::{Request, Response};
 use crate::provider::Profile;
 use crate::xml;
-use serde::Deserialize;
 
 /// The content type, metadata and extra headers an object is created with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,36 +52,25 @@ impl ObjectOptions {
     }
 }
 
-/// Error body shared by every service: `<Error><Code/><Message/><RequestId/><HostId/></Error>`.
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(rename = "Code")]
-    code: Option<String>,
-    #[serde(rename = "Message")]
-    message: Option<String>,
-    #[serde(rename = "RequestId")]
-    request_id: Option<String>,
-    #[serde(rename = "HostId")]
-    host_id: Option<String>,
-}
-
 /// The error a response stands for: its status, and its `<Error>` document where there is one.
 pub fn provider_error(response: &Response, profile: &Profile) -> Error {
     let body = std::str::from_utf8(&response.body).unwrap_or_default();
-    let parsed: ErrorBody = if xml::root_name(body).as_deref() == Some("Error") {
-        xml::parse(body, "Error").unwrap_or_default()
-    } else {
-        ErrorBody::default()
-    };
-    let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let message = clean(parsed.message).unwrap_or_else(|| reason(response.status).to_owned());
-    let request_id = response.header(profile.request_id_header).map(str::to_owned).or(parsed.request_id);
+    // The body shared by every service: `<Error><Code/><Message/><RequestId/><HostId/></Error>`.
+    let parsed = xml::parse(body, "Error").ok().filter(|e| e.name() == "Error");
+    let field =
+        |name: &str| parsed.as_ref().and_then(|e| e.field(name)).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let message = field("Message").unwrap_or_else(|| reason(response.status).to_owned());
+    let request_id = response
+        .header(profile.request_id_header)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| field("RequestId"));
     Error::Provider(ProviderError {
         status: response.status,
-        code: clean(parsed.code),
+        code: field("Code"),
         message,
-        request_id: clean(request_id),
-        host_id: clean(parsed.host_id),
+        request_id,
+        host_id: field("HostId"),
     })
 }
 

@@ -244,7 +244,10 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
         retry,
         checksum,
         checkpoints: flag(o, "checkpoints")?.unwrap_or(true),
-        hash_workers: number(o, "hashWorkers", 1.0, 16.0)?.map_or(cores.clamp(1.0, 4.0) as u32, |n| n as u32),
+        // Half the cores, at most 4: one worker already hashes ~300 MB/s, faster than most uplinks, and
+        // each further one costs the page's process memory (measured by `npm run bench`).
+        hash_workers: number(o, "hashWorkers", 1.0, 16.0)?
+            .map_or((cores / 2.0).floor().clamp(1.0, 4.0) as u32, |n| n as u32),
         stall_ms: number(o, "stallTimeoutMs", 1000.0, 3_600_000.0)?.map_or(30_000, |n| n as u32),
     })
 }
