@@ -159,7 +159,12 @@ async function resumeToFirstByte(file, key) {
   const before = partSends.length;
   const started = performance.now();
   const task = uploader.upload(file, { key });
-  while (partSends.length === before) await new Promise((resolve) => setTimeout(resolve, 1));
+  let failure;
+  task.done.catch((error) => { failure = error; });
+  while (partSends.length === before) {
+    if (failure) throw failure;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   const first = partSends[before];
   task.pause();
   await Promise.race([stateReached(task, 'paused'), task.done]);
