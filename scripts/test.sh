@@ -37,6 +37,8 @@ echo "development backend at $PARTWISE_TEST_BACKEND"
 echo "== development backend tests (node --test)"
 node --test tests/*.test.mjs
 
+# The runner gives a whole test binary 20 s by default; these upload ~0.5 GiB and take ~20 s.
+export WASM_BINDGEN_TEST_TIMEOUT=180
 echo "== browser tests in headless Chromium (wasm-pack test)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web --test uploader
 
