@@ -80,6 +80,9 @@ impl ProviderError {
             "RequestTimeTooSkewed",
             "ExpiredToken",
             "TokenRefreshRequired",
+            // The part's bytes were damaged or cut short on the way; they are read from the file again.
+            "BadDigest",
+            "IncompleteBody",
         ];
         self.status >= 500
             || self.status == 408
@@ -200,6 +203,7 @@ mod tests {
         assert!(provider(429, None).is_retryable());
         assert!(provider(400, Some("RequestTimeout")).is_retryable());
         assert!(provider(403, Some("RequestTimeTooSkewed")).is_retryable());
+        assert!(provider(400, Some("BadDigest")).is_retryable(), "a part damaged on the way is sent again");
         assert!(!provider(403, Some("SignatureDoesNotMatch")).is_retryable());
         assert!(!provider(404, Some("NoSuchUpload")).is_retryable());
         assert!(Error::Network { message: "reset".into() }.is_retryable());

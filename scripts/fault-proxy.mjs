@@ -1,0 +1,140 @@
+// A fault-injecting HTTP proxy for tests, between the browser and the object store. Loopback only,
+// bounded (at most `maxRequests` requests, at most `lifetimeMs` alive) and it stops by itself.
+// Per request, the rules a test sets decide whether to pass it through or to: reset the connection,
+// answer 500, 503 SlowDown, 403 RequestTimeTooSkewed or 400 ExpiredToken, stall, drop the ETag
+// header of the real answer, or forward the request body cut short.
+import http from 'node:http';
+
+/** Every fault the proxy can inject. */
+export const FAULTS = ['reset', '500', 'slowdown', 'skewed', 'expired-token', 'stall', 'drop-etag', 'cut-body'];
+
+const ERRORS = {
+  500: [500, 'InternalError', 'We encountered an internal error. Please try again.'],
+  slowdown: [503, 'SlowDown', 'Please reduce your request rate.'],
+  skewed: [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'],
+  'expired-token': [400, 'ExpiredToken', 'The provided token has expired.'],
+};
+
+/** xorshift32: the same faults for the same seed. */
+function random(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+/**
+ * A rule: requests matching `method` (optional) and carrying query parameter `query` (optional)
+ * are faulted with probability `rate` (default 1), at most `limit` times (default unlimited),
+ * taking the kinds in `faults` in turn; `stallMs` is how long a stall lasts (default 10 s).
+ */
+function matches(rule, req, url) {
+  return (!rule.method || rule.method === req.method) && (!rule.query || url.searchParams.has(rule.query));
+}
+
+/**
+ * Starts the proxy in front of `upstream` (an http:// origin). Returns `{ url, setRules(rules, seed),
+ * stats, close() }`; `stats` counts requests, faults by kind and the requests each rule saw.
+ */
+export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetimeMs = 15 * 60_000 }) {
+  const target = new URL(upstream);
+  let rules = [];
+  let draw = random(1);
+  const stats = { requests: 0, passed: 0, faults: Object.fromEntries(FAULTS.map((k) => [k, 0])) };
+
+  const cors = (req) => ({
+    'access-control-allow-origin': req.headers.origin ?? '*',
+    'access-control-expose-headers': 'ETag, Date, x-amz-request-id',
+  });
+
+  function pickFault(req, url) {
+    if (req.method === 'OPTIONS') return null;
+    for (const rule of rules) {
+      if (!matches(rule, req, url)) continue;
+      if (rule.limit !== undefined && rule.used >= rule.limit) continue;
+      if (draw() >= (rule.rate ?? 1)) continue;
+      const kind = rule.faults[rule.used % rule.faults.length];
+      rule.used += 1;
+      return { kind, stallMs: rule.stallMs ?? 10_000 };
+    }
+    return null;
+  }
+
+  function forward(req, res, { body, dropEtag } = {}) {
+    const headers = { ...req.headers };
+    if (body) headers['content-length'] = String(body.length);
+    const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+      const back = { ...answer.headers };
+      if (dropEtag) delete back.etag;
+      res.writeHead(answer.statusCode, back);
+      answer.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    res.on('close', () => out.destroy());
+    if (body) out.end(body); else req.pipe(out);
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const remote = req.socket.remoteAddress ?? '';
+    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) { req.socket.destroy(); return; }
+    stats.requests += 1;
+    if (stats.requests >= maxRequests) setImmediate(close);
+    const url = new URL(req.url, 'http://proxy');
+    const fault = pickFault(req, url);
+    if (!fault) { stats.passed += 1; forward(req, res); return; }
+    stats.faults[fault.kind] += 1;
+    switch (fault.kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'stall':
+        await new Promise((resolve) => { const t = setTimeout(resolve, fault.stallMs); res.on('close', () => { clearTimeout(t); resolve(); }); });
+        if (!res.destroyed) forward(req, res);
+        return;
+      case 'drop-etag':
+        forward(req, res, { dropEtag: true });
+        return;
+      case 'cut-body': {
+        const chunks = [];
+        for await (const chunk of req) chunks.push(chunk);
+        const whole = Buffer.concat(chunks);
+        forward(req, res, { body: whole.subarray(0, Math.floor(whole.length / 2)) });
+        return;
+      }
+      default: {
+        req.resume();
+        const [status, code, message] = ERRORS[fault.kind];
+        res.writeHead(status, { ...cors(req), 'content-type': 'application/xml', 'x-amz-request-id': `fault-${stats.requests}` });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault-${stats.requests}</RequestId></Error>`);
+      }
+    }
+  });
+
+  function close() {
+    clearTimeout(deadline);
+    server.close();
+    server.closeAllConnections();
+  }
+  const deadline = setTimeout(close, lifetimeMs);
+  deadline.unref();
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stats,
+    /** Replaces the rules (see `matches`) and re-seeds the draw. */
+    setRules(next, seed = 1) {
+      rules = next.map((rule) => ({ ...rule, used: 0 }));
+      draw = random(seed);
+    },
+    close,
+  };
+}
+
+// As a program: `node scripts/fault-proxy.mjs <upstream>` prints the proxy's address (no faults
+// until a test sets rules in-process; useful to check the pass-through by hand).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const proxy = await startFaultProxy({ upstream: process.argv[2] ?? process.env.PARTWISE_TEST_ENDPOINT });
+  console.log(proxy.url);
+}

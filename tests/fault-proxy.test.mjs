@@ -1,0 +1,56 @@
+// The fault proxy on its own, in front of a tiny upstream: pass-through, rules, and its bounds.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startFaultProxy } from '../scripts/fault-proxy.mjs';
+
+let upstream;
+let origin;
+
+before(async () => {
+  upstream = http.createServer((req, res) => {
+    let length = 0;
+    req.on('data', (chunk) => { length += chunk.length; });
+    req.on('end', () => { res.writeHead(200, { etag: '"e"', 'x-length': String(length) }); res.end('ok'); });
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => upstream.once('listening', resolve));
+  origin = `http://127.0.0.1:${upstream.address().port}`;
+});
+
+after(() => upstream.close());
+
+const put = (url, body = 'x'.repeat(100)) => fetch(`${url}/b/k?partNumber=1&uploadId=u`, { method: 'PUT', body });
+
+test('passes requests through and injects the faults its rules name, in turn', async () => {
+  const proxy = await startFaultProxy({ upstream: origin });
+  try {
+    const plain = await put(proxy.url);
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers.get('etag'), '"e"');
+    proxy.setRules([{ method: 'PUT', query: 'partNumber', limit: 4, faults: ['slowdown', 'drop-etag', 'cut-body', 'reset'] }]);
+    const slow = await put(proxy.url);
+    assert.equal(slow.status, 503);
+    assert.match(await slow.text(), /<Code>SlowDown<\/Code>/);
+    assert.equal((await put(proxy.url)).headers.get('etag'), null, 'ETag dropped');
+    assert.equal((await put(proxy.url)).headers.get('x-length'), '50', 'the body was cut in half');
+    await assert.rejects(put(proxy.url), 'the connection was reset');
+    assert.equal((await put(proxy.url)).status, 200, 'the limit is spent');
+    assert.equal((await fetch(`${proxy.url}/b/k`)).status, 200, 'other requests pass');
+    assert.deepEqual([proxy.stats.faults.slowdown, proxy.stats.faults['drop-etag'], proxy.stats.faults['cut-body'], proxy.stats.faults.reset], [1, 1, 1, 1]);
+  } finally {
+    proxy.close();
+  }
+});
+
+test('stops by itself after its request budget and after its lifetime', async () => {
+  const counted = await startFaultProxy({ upstream: origin, maxRequests: 2 });
+  assert.equal((await put(counted.url)).status, 200);
+  await put(counted.url).catch(() => {});
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await assert.rejects(put(counted.url), 'closed after 2 requests');
+
+  const timed = await startFaultProxy({ upstream: origin, lifetimeMs: 100 });
+  assert.equal((await put(timed.url)).status, 200);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await assert.rejects(put(timed.url), 'closed after its lifetime');
+});
