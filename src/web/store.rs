@@ -1,11 +1,12 @@
 //! Checkpoints in IndexedDB (through rexie). Records are the core's checkpoint JSON plus an `id`;
 //! they hold no credentials, tokens or URLs. Without IndexedDB uploads still work, without resume,
-//! and a single console warning says so.
+//! and a console warning says so; a record that cannot be read (damaged, cut short, another schema)
+//! is ignored with a warning and its upload starts afresh.
 
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use rexie::{ObjectStore, Rexie, TransactionMode};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
@@ -13,7 +14,20 @@ const DATABASE: &str = "partwise";
 const STORE: &str = "checkpoints";
 
 thread_local! {
-    static WARNED: Cell<bool> = const { Cell::new(false) };
+    static WARNED: RefCell<Vec<Warning>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What a console warning is about; each is given once per page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Warning {
+    /// IndexedDB cannot be opened.
+    NoIndexedDb,
+    /// A checkpoint could not be saved.
+    NotSaved,
+    /// A stored checkpoint could not be read.
+    Unreadable,
+    /// Workers cannot be started.
+    NoWorkers,
 }
 
 /// The checkpoint store; opened on first use.
@@ -54,7 +68,10 @@ impl CheckpointStore {
             let opened = match opened {
                 Ok(db) => Some(Rc::new(db)),
                 Err(error) => {
-                    warn_once(&format!("IndexedDB is unavailable ({error}); uploads will not resume after a reload"));
+                    warn_once(
+                        Warning::NoIndexedDb,
+                        &format!("IndexedDB is unavailable ({error}); uploads will not resume after a reload"),
+                    );
                     None
                 }
             };
@@ -76,7 +93,10 @@ impl CheckpointStore {
             Ok::<(), String>(())
         };
         if let Err(error) = outcome.await {
-            warn_once(&format!("a checkpoint could not be saved ({error}); this upload may not resume after a reload"));
+            warn_once(
+                Warning::NotSaved,
+                &format!("a checkpoint could not be saved ({error}); this upload may not resume after a reload"),
+            );
         }
     }
 
@@ -85,7 +105,7 @@ impl CheckpointStore {
         let db = self.database().await?;
         let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
         let value = tx.store(STORE).ok()?.get(JsValue::from_str(id)).await.ok()??;
-        from_record(&value).ok()
+        readable(&value)
     }
 
     /// Deletes the checkpoint with `id`.
@@ -106,8 +126,15 @@ impl CheckpointStore {
             let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
             tx.store(STORE).ok()?.get_all(None, None).await.ok()
         };
-        records.await.unwrap_or_default().iter().filter_map(|r| from_record(r).ok()).collect()
+        records.await.unwrap_or_default().iter().filter_map(readable).collect()
     }
+}
+
+/// The checkpoint in a record; an unreadable record is ignored with a warning.
+fn readable(value: &JsValue) -> Option<Checkpoint> {
+    from_record(value)
+        .map_err(|error| warn_once(Warning::Unreadable, &format!("a stored checkpoint was ignored: {error}")))
+        .ok()
 }
 
 fn from_record(value: &JsValue) -> Result<Checkpoint> {
@@ -115,9 +142,16 @@ fn from_record(value: &JsValue) -> Result<Checkpoint> {
     Checkpoint::from_json(&text.ok_or_else(|| Error::Checkpoint { reason: "not JSON".into() })?)
 }
 
-/// Logs `message` to the console, once per page.
-pub(crate) fn warn_once(message: &str) {
-    if !WARNED.replace(true) {
+/// Logs `message` to the console, once per page for each kind of warning.
+pub(crate) fn warn_once(kind: Warning, message: &str) {
+    let first = WARNED.with_borrow_mut(|warned| {
+        let first = !warned.contains(&kind);
+        if first {
+            warned.push(kind);
+        }
+        first
+    });
+    if first {
         web_sys::console::warn_1(&format!("partwise: {message}").into());
     }
 }

@@ -3,7 +3,7 @@
 
 use super::auth::{Operation, Signer};
 use super::hash::HashPool;
-use super::store::{CheckpointStore, warn_once};
+use super::store::{CheckpointStore, Warning, warn_once};
 use super::{fetch, js_error, now, xhr};
 use crate::actions::*;
 use crate::bucket::Bucket;
@@ -288,7 +288,10 @@ impl Shared {
             .get_or_insert_with(|| match HashPool::new(self.options.hash_workers) {
                 Ok(pool) => Some(Rc::new(pool)),
                 Err(error) => {
-                    warn_once(&format!("Web Workers are unavailable ({error}); parts are hashed on the main thread"));
+                    warn_once(
+                        Warning::NoWorkers,
+                        &format!("Web Workers are unavailable ({error}); parts are hashed on the main thread"),
+                    );
                     None
                 }
             })

@@ -43,3 +43,48 @@ export function pseudoRandom(size, seed = 2463534242) {
   for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
   return bytes;
 }
+
+/**
+ * Uploads `size` pseudo-random bytes (seed `seed`, the generator of `pseudoRandom`) as a File named
+ * `odd.bin` (fixed date, so a reloaded page offers the same file) to `key`, from `page`, in STS
+ * mode with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
+ * pauses after that many parts and returns. `window.partsUploaded` counts parts as they land.
+ * Returns `{ ok, result | error, retries, ms, paused, checkpointKept }`; a failed upload is
+ * aborted on the server after its checkpoint was looked at.
+ */
+export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts }) {
+  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts }) => {
+    const { createUploader } = await import('/pkg/index.js');
+    const [target] = await (await fetch('/targets')).json();
+    const bytes = new Uint8Array(size);
+    let x = seed >>> 0;
+    for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
+    const uploader = createUploader({
+      provider: target.provider, endpoint: endpoint ?? target.endpoint, bucket: target.bucket, region: target.region,
+      credentials: async () => (await fetch('/credentials')).json(),
+      partSize: 5 * 1024 * 1024, concurrency: 4, stallTimeoutMs: 1500,
+      retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
+      ...options,
+    });
+    const task = uploader.upload(new File([bytes], 'odd.bin', { lastModified: 1 }), { key });
+    const retries = [];
+    task.addEventListener('retry', ({ detail }) => retries.push({ part: detail.partNumber, code: detail.error.providerCode ?? detail.error.code }));
+    window.partsUploaded = 0;
+    const paused = new Promise((resolve) => {
+      task.addEventListener('part', () => {
+        window.partsUploaded += 1;
+        if (window.partsUploaded === pauseAfterParts) task.pause();
+      });
+      task.addEventListener('statechange', ({ detail }) => detail.state === 'paused' && resolve());
+    });
+    const started = performance.now();
+    try {
+      const result = await (pauseAfterParts ? Promise.race([task.done, paused]) : task.done);
+      return { ok: true, result, retries, ms: performance.now() - started, paused: !result };
+    } catch (error) {
+      const checkpoints = (await uploader.checkpoints()).filter((c) => c.key === key);
+      for (const c of checkpoints) await uploader.abortUpload(c);
+      return { ok: false, error: { code: error.code, message: error.message }, retries, ms: performance.now() - started, checkpointKept: checkpoints.length > 0 };
+    }
+  }, { key, size, seed, endpoint, options, pauseAfterParts });
+}

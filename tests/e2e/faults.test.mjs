@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { launchChromium, pseudoRandom, readObject, unfinishedUploads } from './browser.mjs';
+import { launchChromium, pseudoRandom, readObject, unfinishedUploads, uploadInPage } from './browser.mjs';
 import { createDevServer } from '../../scripts/serve.mjs';
 import { startFaultProxy } from '../../scripts/fault-proxy.mjs';
 
@@ -31,38 +31,8 @@ after(async () => {
 
 const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
 
-/**
- * Uploads `size` pseudo-random bytes (seed `seed`, the generator of `pseudoRandom`) to `key`
- * through the proxy, in STS mode, with fast retries, in page `on`. Returns the outcome and the retries seen.
- */
-function upload({ key, size, seed, options = {}, on = page }) {
-  return on.evaluate(async ({ key, size, seed, options, endpoint }) => {
-    const { createUploader } = await import('/pkg/index.js');
-    const [{ provider, bucket, region }] = await (await fetch('/targets')).json();
-    const bytes = new Uint8Array(size);
-    let x = seed >>> 0;
-    for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
-    const uploader = createUploader({
-      provider, endpoint, bucket, region,
-      credentials: async () => (await fetch('/credentials')).json(),
-      partSize: 5 * 1024 * 1024, concurrency: 4, stallTimeoutMs: 1500,
-      retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
-      ...options,
-    });
-    const task = uploader.upload(new File([bytes], 'odd.bin'), { key });
-    const retries = [];
-    task.addEventListener('retry', ({ detail }) => retries.push({ part: detail.partNumber, code: detail.error.providerCode ?? detail.error.code }));
-    const started = performance.now();
-    try {
-      const result = await task.done;
-      return { ok: true, result, retries, ms: performance.now() - started };
-    } catch (error) {
-      const checkpoints = (await uploader.checkpoints()).filter((c) => c.key === key);
-      for (const c of checkpoints) await uploader.abortUpload(c);
-      return { ok: false, error: { code: error.code, message: error.message }, retries, ms: performance.now() - started, checkpointKept: checkpoints.length > 0 };
-    }
-  }, { key, size, seed, options, endpoint: proxy.url });
-}
+/** An upload through the proxy (see `uploadInPage`), in `on` (default: the shared page). */
+const upload = ({ on = page, ...spec }) => uploadInPage(on, { endpoint: proxy.url, ...spec });
 
 test('20 odd-sized uploads with 20 % of part requests faulted all complete with their exact bytes', async () => {
   const kinds = ['reset', '500', 'slowdown', 'skewed', 'expired-token', 'stall', 'cut-body'];

@@ -1,0 +1,121 @@
+// Checkpoints under stress, in headless Chromium against the test SeaweedFS: damaged records, no
+// IndexedDB at all, and the network gone for 10 s mid-upload. Bytes are always read back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { launchChromium, pseudoRandom, readObject, store, unfinishedUploads, uploadInPage } from './browser.mjs';
+import { createDevServer } from '../../scripts/serve.mjs';
+
+const MIB = 1024 * 1024;
+let server;
+let browser;
+let blank;
+
+before(async () => {
+  server = createDevServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  browser = await launchChromium();
+  blank = `http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`;
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
+
+/** A page in a fresh browser context (its own IndexedDB), with its console warnings collected. */
+async function freshPage(initScript) {
+  const context = await browser.newContext();
+  if (initScript) await context.addInitScript(initScript);
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+  page.on('pageerror', (error) => warnings.push(`page error: ${error.message}`));
+  await page.goto(blank);
+  return { context, page, warnings };
+}
+
+/** Applies `change` (a function of the record, as source) to the stored checkpoint of `key`. */
+function changeRecord(page, key, change) {
+  return page.evaluate(async ({ key, change }) => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('partwise');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const done = (request) => new Promise((resolve, reject) => { request.onsuccess = () => resolve(request.result); request.onerror = () => reject(request.error); });
+    const records = await done(db.transaction('checkpoints').objectStore('checkpoints').getAll());
+    const record = records.find((r) => r.key === key);
+    if (!record) throw new Error(`no checkpoint for ${key}`);
+    // eslint-disable-next-line no-new-func
+    const changed = new Function('record', `return (${change})(record);`)(structuredClone(record));
+    await done(db.transaction('checkpoints', 'readwrite').objectStore('checkpoints').put({ ...changed, id: record.id }));
+    db.close();
+  }, { key, change: change.toString() });
+}
+
+const damage = {
+  'damaged (fields missing, junk added)': (r) => ({ schema: r.schema, junk: '\u0000\uffff', key: r.key }),
+  'cut short (the second half of its fields gone)': (r) => Object.fromEntries(Object.entries(r).slice(0, 4)),
+  'of an old schema': (r) => ({ ...r, schema: 0 }),
+  'with wrong ETags': (r) => ({ ...r, parts: r.parts.map((p) => ({ ...p, etag: '"00000000000000000000000000000000"' })) }),
+  'naming an upload the server does not have': (r) => ({ ...r, uploadId: 'no-such-upload' }),
+  'with parts that do not fit the file': (r) => ({ ...r, parts: r.parts.map((p) => ({ ...p, size: p.size + 1 })) }),
+};
+const unreadable = new Set(['damaged (fields missing, junk added)', 'cut short (the second half of its fields gone)', 'of an old schema', 'with parts that do not fit the file']);
+
+for (const [name, change] of Object.entries(damage)) {
+  test(`a checkpoint record ${name} is never a crash or a wrong object`, async () => {
+    const { context, page, warnings } = await freshPage();
+    const key = `checkpoints/damaged-${Date.now()}.bin`;
+    const size = 23 * MIB + 17;
+    const first = await uploadInPage(page, { key, size, seed: 31, pauseAfterParts: 2 });
+    assert.ok(first.ok && first.paused, JSON.stringify(first));
+    await changeRecord(page, key, change);
+    await page.reload();
+    const again = await uploadInPage(page, { key, size, seed: 31 });
+    assert.ok(again.ok, `${JSON.stringify(again.error)}; warnings: ${warnings.join(' | ')}`);
+    assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 31)), 'the object is the file');
+    assert.ok(!warnings.some((w) => w.startsWith('page error')), warnings.join(' | '));
+    if (unreadable.has(name)) assert.ok(warnings.some((w) => /a stored checkpoint was ignored/.test(w)), `warned: ${warnings.join(' | ')}`);
+    for (const u of await unfinishedUploads(key)) {
+      await store().send(new AbortMultipartUploadCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: u.key, UploadId: u.uploadId }));
+    }
+    await context.close();
+  });
+}
+
+test('without IndexedDB uploads still complete, without resume, and a warning says so', async () => {
+  const { context, page, warnings } = await freshPage(() => {
+    Object.defineProperty(window, 'indexedDB', { get() { throw new DOMException('blocked by the test', 'SecurityError'); } });
+  });
+  const key = `checkpoints/no-idb-${Date.now()}.bin`;
+  const run = await uploadInPage(page, { key, size: 11 * MIB, seed: 32 });
+  assert.ok(run.ok, JSON.stringify(run.error));
+  assert.equal(md5(await readObject(key)), md5(pseudoRandom(11 * MIB, 32)));
+  assert.ok(warnings.some((w) => /IndexedDB is unavailable.*will not resume/.test(w)), warnings.join(' | '));
+  assert.deepEqual(await page.evaluate(async () => (await import('/pkg/index.js')).createUploader({
+    provider: 's3', endpoint: 'http://127.0.0.1:1', bucket: 'any-bucket', region: 'us-east-1', presign: async () => ({ url: '' }),
+  }).checkpoints()), [], 'no checkpoints to offer');
+  await context.close();
+});
+
+test('offline for 10 s mid-upload: the upload waits and continues', async () => {
+  const { context, page } = await freshPage();
+  const key = `checkpoints/offline-${Date.now()}.bin`;
+  const size = 41 * MIB;
+  const running = uploadInPage(page, { key, size, seed: 33, options: { concurrency: 2 } });
+  await page.waitForFunction(() => window.partsUploaded >= 2);
+  await context.setOffline(true);
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const partsWhileOffline = await page.evaluate(() => window.partsUploaded);
+  await context.setOffline(false);
+  const run = await running;
+  assert.ok(run.ok, JSON.stringify(run.error));
+  assert.ok(partsWhileOffline < 9, 'it really was cut off');
+  assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 33)));
+  await context.close();
+});
