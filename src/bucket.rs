@@ -35,8 +35,8 @@ pub struct Bucket {
     scheme: Scheme,
 }
 
-/// A request ready for `fetch`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request ready for `fetch`. Its `Debug` output hides signatures, tokens and credentials.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedRequest {
     /// The method.
     pub method: Method,
@@ -46,6 +46,17 @@ pub struct SignedRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+}
+
+impl std::fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("method", &self.method)
+            .field("url", &crate::redact::url(&self.url))
+            .field("headers", &crate::redact::pairs(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 impl Bucket {

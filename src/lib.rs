@@ -19,6 +19,7 @@ pub mod http;
 pub mod plan;
 pub mod progress;
 pub mod provider;
+mod redact;
 pub mod retry;
 pub mod session;
 pub mod signing;

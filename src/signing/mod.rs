@@ -200,8 +200,8 @@ pub struct SigningParams<'a> {
     pub auth: Auth,
 }
 
-/// What a signer adds to a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a signer adds to a request. Its `Debug` output hides signatures, tokens and credentials.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signed {
     /// Headers to add (header auth: authorization, date, token, content hash).
     pub headers: Vec<(String, String)>,
@@ -209,6 +209,17 @@ pub struct Signed {
     pub query: Vec<(String, String)>,
     /// The exact string that was signed, for diagnostics.
     pub string_to_sign: String,
+}
+
+impl fmt::Debug for Signed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secrets: Vec<(String, String)> = self.headers.iter().chain(&self.query).cloned().collect();
+        f.debug_struct("Signed")
+            .field("headers", &crate::redact::pairs(&self.headers))
+            .field("query", &crate::redact::pairs(&self.query))
+            .field("string_to_sign", &crate::redact::text(&self.string_to_sign, &secrets))
+            .finish()
+    }
 }
 
 /// Signs `input` with `params`.

@@ -1,7 +1,7 @@
 // Shared by the Playwright tests: Debian's Chromium, started the way this machine needs, and the
 // store's objects read back with the development keys.
 import { chromium } from 'playwright-core';
-import { S3Client, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { S3Client, AbortMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 
 /** Headless Debian Chromium with no background network traffic. */
 export function launchChromium() {
@@ -36,6 +36,13 @@ export async function unfinishedUploads(prefix) {
   return (answer.Uploads ?? []).map((u) => ({ key: u.Key, uploadId: u.UploadId }));
 }
 
+/** Aborts the store's unfinished uploads under `prefix` (a test's leftovers). */
+export async function abortUnfinished(prefix) {
+  for (const u of await unfinishedUploads(prefix)) {
+    await store().send(new AbortMultipartUploadCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: u.key, UploadId: u.uploadId }));
+  }
+}
+
 /** `size` pseudo-random bytes (xorshift32), the same for the same seed. */
 export function pseudoRandom(size, seed = 2463534242) {
   const bytes = Buffer.alloc(size);
@@ -47,13 +54,13 @@ export function pseudoRandom(size, seed = 2463534242) {
 /**
  * Uploads `size` pseudo-random bytes (seed `seed`, the generator of `pseudoRandom`) as a File named
  * `odd.bin` (fixed date, so a reloaded page offers the same file) to `key`, from `page`, in STS
- * mode with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
+ * mode (presigned with `presigned`) with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
  * pauses after that many parts and returns. `window.partsUploaded` counts parts as they land.
  * Returns `{ ok, result | error, retries, ms, paused, checkpointKept }`; a failed upload is
  * aborted on the server after its checkpoint was looked at.
  */
-export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts }) {
-  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts }) => {
+export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts, presigned = false }) {
+  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts, presigned }) => {
     const { createUploader } = await import('/pkg/index.js');
     const [target] = await (await fetch('/targets')).json();
     const bytes = new Uint8Array(size);
@@ -61,7 +68,9 @@ export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pa
     for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
     const uploader = createUploader({
       provider: target.provider, endpoint: endpoint ?? target.endpoint, bucket: target.bucket, region: target.region,
-      credentials: async () => (await fetch('/credentials')).json(),
+      ...(presigned
+        ? { presign: async (request) => (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json() }
+        : { credentials: async () => (await fetch('/credentials')).json() }),
       partSize: 5 * 1024 * 1024, concurrency: 4, stallTimeoutMs: 1500,
       retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
       ...options,
@@ -86,5 +95,5 @@ export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pa
       for (const c of checkpoints) await uploader.abortUpload(c);
       return { ok: false, error: { code: error.code, message: error.message }, retries, ms: performance.now() - started, checkpointKept: checkpoints.length > 0 };
     }
-  }, { key, size, seed, endpoint, options, pauseAfterParts });
+  }, { key, size, seed, endpoint, options, pauseAfterParts, presigned });
 }

@@ -3,8 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
-import { launchChromium, pseudoRandom, readObject, store, unfinishedUploads, uploadInPage } from './browser.mjs';
+import { abortUnfinished, launchChromium, pseudoRandom, readObject, uploadInPage } from './browser.mjs';
 import { createDevServer } from '../../scripts/serve.mjs';
 
 const MIB = 1024 * 1024;
@@ -81,9 +80,7 @@ for (const [name, change] of Object.entries(damage)) {
     assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 31)), 'the object is the file');
     assert.ok(!warnings.some((w) => w.startsWith('page error')), warnings.join(' | '));
     if (unreadable.has(name)) assert.ok(warnings.some((w) => /a stored checkpoint was ignored/.test(w)), `warned: ${warnings.join(' | ')}`);
-    for (const u of await unfinishedUploads(key)) {
-      await store().send(new AbortMultipartUploadCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: u.key, UploadId: u.uploadId }));
-    }
+    await abortUnfinished(key);
     await context.close();
   });
 }
@@ -117,5 +114,36 @@ test('offline for 10 s mid-upload: the upload waits and continues', async () => 
   assert.ok(run.ok, JSON.stringify(run.error));
   assert.ok(partsWhileOffline < 9, 'it really was cut off');
   assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 33)));
+  await context.close();
+});
+
+test('no secret key, session token or URL signature is left in storage or the console', async () => {
+  const { context, page } = await freshPage();
+  const printed = [];
+  page.on('console', (message) => printed.push(message.text()));
+  const issued = [];
+  page.on('response', async (response) => {
+    if (/\/(credentials|presign)\b/.test(response.url())) issued.push(await response.json());
+  });
+  for (const mode of ['sts', 'presign']) {
+    const key = `checkpoints/secrets-${mode}-${Date.now()}.bin`;
+    const run = await uploadInPage(page, { key, size: 23 * MIB, seed: 34, pauseAfterParts: 2, presigned: mode === 'presign' });
+    assert.ok(run.ok && run.paused, JSON.stringify(run));
+  }
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise((resolve) => { const open = indexedDB.open('partwise'); open.onsuccess = () => resolve(open.result); });
+    const records = await new Promise((resolve) => { const r = db.transaction('checkpoints').objectStore('checkpoints').getAll(); r.onsuccess = () => resolve(r.result); });
+    return { indexedDB: JSON.stringify(records), localStorage: JSON.stringify({ ...localStorage }), sessionStorage: JSON.stringify({ ...sessionStorage }), records: records.length };
+  });
+  assert.equal(stored.records, 2, 'both paused uploads keep a checkpoint');
+  const secrets = issued.flatMap((answer) => {
+    if (answer.url) return [answer.url, new URL(answer.url).searchParams.get('X-Amz-Signature')];
+    return [answer.secretAccessKey, answer.sessionToken];
+  }).filter(Boolean);
+  assert.ok(secrets.length >= 4, `secrets were issued: ${secrets.length}`);
+  for (const [where, text] of Object.entries({ ...stored, console: printed.join('\n') })) {
+    for (const secret of secrets) assert.ok(!String(text).includes(secret), `${where} holds ${secret.slice(0, 12)}…`);
+  }
+  await abortUnfinished('checkpoints/secrets-');
   await context.close();
 });
