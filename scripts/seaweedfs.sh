@@ -64,8 +64,10 @@ start() {
     -s3.port="$port" -filer.port=$((port + 1)) -master.port=$((port + 2)) \
     -volume.port=$((port + 3)) -admin.port=$((port + 4)) \
     -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false \
-    -s3.iam.config="$dir/iam.json" -bucket="$BUCKET" >"$dir/logs/weed.out" 2>&1 &
+    -s3.iam.config="$dir/iam.json" -bucket="$BUCKET" -s3.domainName=localhost >"$dir/logs/weed.out" 2>&1 &
   echo $! > "$dir/weed.pid"
+  # -s3.domainName: virtual-hosted requests go to <bucket>.localhost (Chromium resolves *.localhost
+  # to loopback), path-style ones to 127.0.0.1.
   # Ready when a signed HEAD of the bucket answers 200 (healthz answers before the bucket exists).
   for _ in $(seq 1 150); do
     if ! kill -0 "$(cat "$dir/weed.pid")" 2>/dev/null; then
