@@ -37,11 +37,13 @@ pick_port() {
   return 1
 }
 
+# STS sessions last 1 h (at most 12 h); PARTWISE_STS_DURATION (e.g. 5s) makes every session that long.
 write_iam() {
   local key; key=$(head -c 32 /dev/urandom | base64 -w0)
+  local duration=${PARTWISE_STS_DURATION:-1h} longest=${PARTWISE_STS_DURATION:-12h}
   cat > "$1/iam.json" <<JSON
 {
-  "sts": { "tokenDuration": "1h", "maxSessionLength": "12h", "issuer": "seaweedfs-sts", "signingKey": "$key" },
+  "sts": { "tokenDuration": "$duration", "maxSessionLength": "$longest", "issuer": "seaweedfs-sts", "signingKey": "$key" },
   "policy": { "defaultEffect": "Deny" },
   "policies": [ { "name": "UploaderPolicy", "document": { "Version": "2012-10-17", "Statement": [
       { "Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*", "arn:aws:s3:::*/*"] } ] } } ],

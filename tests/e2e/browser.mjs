@@ -54,13 +54,14 @@ export function pseudoRandom(size, seed = 2463534242) {
 /**
  * Uploads `size` pseudo-random bytes (seed `seed`, the generator of `pseudoRandom`) as a File named
  * `odd.bin` (fixed date, so a reloaded page offers the same file) to `key`, from `page`, in STS
- * mode (presigned with `presigned`) with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
+ * mode (presigned with `presigned`; credentials from `window[credentialsFunction]()` when named)
+ * with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
  * pauses after that many parts and returns. `window.partsUploaded` counts parts as they land.
  * Returns `{ ok, result | error, retries, ms, paused, checkpointKept }`; a failed upload is
  * aborted on the server after its checkpoint was looked at.
  */
-export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts, presigned = false }) {
-  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts, presigned }) => {
+export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts, presigned = false, credentialsFunction }) {
+  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction }) => {
     const { createUploader } = await import('/pkg/index.js');
     const [target] = await (await fetch('/targets')).json();
     const bytes = new Uint8Array(size);
@@ -70,7 +71,7 @@ export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pa
       provider: target.provider, endpoint: endpoint ?? target.endpoint, bucket: target.bucket, region: target.region,
       ...(presigned
         ? { presign: async (request) => (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json() }
-        : { credentials: async () => (await fetch('/credentials')).json() }),
+        : { credentials: credentialsFunction ? () => window[credentialsFunction]() : async () => (await fetch('/credentials')).json() }),
       partSize: 5 * 1024 * 1024, concurrency: 4, stallTimeoutMs: 1500,
       retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
       ...options,
@@ -95,5 +96,5 @@ export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pa
       for (const c of checkpoints) await uploader.abortUpload(c);
       return { ok: false, error: { code: error.code, message: error.message }, retries, ms: performance.now() - started, checkpointKept: checkpoints.length > 0 };
     }
-  }, { key, size, seed, endpoint, options, pauseAfterParts, presigned });
+  }, { key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction });
 }

@@ -1,0 +1,102 @@
+// Temporary credentials that expire every 5 s, from a second SeaweedFS whose STS sessions last 5 s
+// (`PARTWISE_STS_DURATION=5s`), during uploads slowed to span several expiries (DevTools upload
+// throttling). The page gets its credentials from this process (AssumeRole with the AWS SDK), which
+// counts every request for them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { launchChromium, pseudoRandom, uploadInPage } from './browser.mjs';
+import { createDevServer } from '../../scripts/serve.mjs';
+import { readTargets } from '../../scripts/backend/targets.mjs';
+import { s3Signer } from '../../scripts/backend/s3.mjs';
+
+const MIB = 1024 * 1024;
+const script = new URL('../../scripts/seaweedfs.sh', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'partwise-expiry-'));
+let server;
+let browser;
+let page;
+let short;
+let signer;
+const fetched = [];
+let lie = false;
+
+before(async () => {
+  const exports = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', env: { ...process.env, PARTWISE_STS_DURATION: '5s' } });
+  short = Object.fromEntries([...exports.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value]));
+  [signer] = readTargets(short).map(s3Signer);
+  server = createDevServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  browser = await launchChromium();
+  page = await browser.newPage();
+  await page.exposeFunction('shortLivedCredentials', async () => {
+    fetched.push(Date.now());
+    const credentials = await signer.assumeRole();
+    // `lie`: claim an hour, so only the server's answer can tell the session is over.
+    return lie ? { ...credentials, expiration: new Date(Date.now() + 3600_000).toISOString() } : credentials;
+  });
+  await page.goto(`http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MIB });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  execFileSync('bash', [script, 'stop', dir]);
+});
+
+const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
+
+async function readShort(key) {
+  const s3 = new S3Client({
+    endpoint: short.PARTWISE_TEST_ENDPOINT, region: 'us-east-1', forcePathStyle: true,
+    credentials: { accessKeyId: short.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: short.PARTWISE_TEST_SECRET_KEY },
+  });
+  const answer = await s3.send(new GetObjectCommand({ Bucket: short.PARTWISE_TEST_BUCKET, Key: key }));
+  return Buffer.from(await answer.Body.transformToByteArray());
+}
+
+/** Uploads `size` bytes to the short-session store with 4 parts in flight; returns the run and the fetch times. */
+async function uploadWithShortSessions(name, size) {
+  fetched.length = 0;
+  const key = `expiry/${name}-${Date.now()}.bin`;
+  const run = await uploadInPage(page, {
+    key, size, seed: 60, endpoint: short.PARTWISE_TEST_ENDPOINT, credentialsFunction: 'shortLivedCredentials',
+    options: { concurrency: 4, retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 500 } },
+  });
+  assert.ok(run.ok, `${JSON.stringify(run.error)} after ${JSON.stringify(run.retries)}`);
+  assert.equal(md5(await readShort(key)), md5(pseudoRandom(size, 60)), 'the object is the file');
+  return { run, fetched: [...fetched] };
+}
+
+test('credentials lasting 5 s are refreshed before they expire, once per expiry with 4 parts in flight', async () => {
+  const { run, fetched: times } = await uploadWithShortSessions('ahead', 60 * MIB);
+  const seconds = run.ms / 1000;
+  console.log(`ahead: ${seconds.toFixed(1)} s, ${times.length} credential requests, retries ${JSON.stringify(run.retries)}`);
+  assert.ok(seconds > 12, `the upload spanned several sessions (${seconds.toFixed(1)} s)`);
+  assert.ok(times.length >= Math.floor(seconds / 5), 'a new session before each one ran out');
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  assert.ok(gaps.every((gap) => gap >= 2000), `one refresh per session, never one per part: ${gaps.join(', ')} ms`);
+  assert.ok(run.retries.filter((r) => r.code === 'InvalidAccessKeyId').length <= 1, `expired credentials were rarely used: ${JSON.stringify(run.retries)}`);
+});
+
+test('an answer saying the session expired causes one refresh and a retry', async () => {
+  lie = true;
+  try {
+    const { run, fetched: times } = await uploadWithShortSessions('told', 40 * MIB);
+    const expired = run.retries.filter((r) => r.code === 'InvalidAccessKeyId');
+    console.log(`told: ${(run.ms / 1000).toFixed(1)} s, ${times.length} credential requests, ${expired.length} expired-session answers`);
+    assert.ok(expired.length >= 1, `the server refused an expired session: ${JSON.stringify(run.retries)}`);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    assert.ok(gaps.every((gap) => gap >= 2000), `4 refused parts shared one refresh: ${gaps.join(', ')} ms`);
+  } finally {
+    lie = false;
+  }
+});
