@@ -58,15 +58,20 @@ export function pseudoRandom(size, seed = 2463534242) {
  * with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
  * pauses after that many parts and returns. `window.partsUploaded` counts parts as they land.
  * Returns `{ ok, result | error, retries, ms, paused, checkpointKept }`; a failed upload is
- * aborted on the server after its checkpoint was looked at.
+ * aborted on the server after its checkpoint was looked at, unless `abortOnFailure` is false.
+ * With `input` (a selector), the file is the one chosen in that `<input type=file>` instead.
  */
-export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts, presigned = false, credentialsFunction }) {
-  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction }) => {
+export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts, presigned = false, credentialsFunction, abortOnFailure = true, input }) {
+  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction, abortOnFailure, input }) => {
     const { createUploader } = await import('/pkg/index.js');
     const [target] = await (await fetch('/targets')).json();
-    const bytes = new Uint8Array(size);
-    let x = seed >>> 0;
-    for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
+    const generated = () => {
+      const bytes = new Uint8Array(size);
+      let x = seed >>> 0;
+      for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
+      return new File([bytes], 'odd.bin', { lastModified: 1 });
+    };
+    const file = input ? document.querySelector(input).files[0] : generated();
     const uploader = createUploader({
       provider: target.provider, endpoint: endpoint ?? target.endpoint, bucket: target.bucket, region: target.region,
       ...(presigned
@@ -76,7 +81,7 @@ export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pa
       retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
       ...options,
     });
-    const task = uploader.upload(new File([bytes], 'odd.bin', { lastModified: 1 }), { key });
+    const task = uploader.upload(file, { key });
     const retries = [];
     task.addEventListener('retry', ({ detail }) => retries.push({ part: detail.partNumber, code: detail.error.providerCode ?? detail.error.code }));
     window.partsUploaded = 0;
@@ -93,8 +98,8 @@ export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pa
       return { ok: true, result, retries, ms: performance.now() - started, paused: !result };
     } catch (error) {
       const checkpoints = (await uploader.checkpoints()).filter((c) => c.key === key);
-      for (const c of checkpoints) await uploader.abortUpload(c);
+      if (abortOnFailure) for (const c of checkpoints) await uploader.abortUpload(c);
       return { ok: false, error: { code: error.code, message: error.message }, retries, ms: performance.now() - started, checkpointKept: checkpoints.length > 0 };
     }
-  }, { key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction });
+  }, { key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction, abortOnFailure, input });
 }

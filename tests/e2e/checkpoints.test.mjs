@@ -3,6 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { abortUnfinished, launchChromium, pseudoRandom, readObject, uploadInPage } from './browser.mjs';
 import { createDevServer } from '../../scripts/serve.mjs';
 
@@ -145,5 +148,53 @@ test('no secret key, session token or URL signature is left in storage or the co
     for (const secret of secrets) assert.ok(!String(text).includes(secret), `${where} holds ${secret.slice(0, 12)}…`);
   }
   await abortUnfinished('checkpoints/secrets-');
+  await context.close();
+});
+
+test('reloaded at 10 random points, every resume goes on and no finished part is sent twice', async () => {
+  const { context, page } = await freshPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * MIB });
+  const finished = new Set();
+  const sentAgain = [];
+  const partOf = (request) => {
+    const url = new URL(request.url());
+    return request.method() === 'PUT' && url.searchParams.has('partNumber') ? `${url.searchParams.get('uploadId')}#${url.searchParams.get('partNumber')}` : null;
+  };
+  page.on('request', (request) => { const part = partOf(request); if (part && finished.has(part)) sentAgain.push(part); });
+  page.on('requestfinished', async (request) => {
+    const part = partOf(request);
+    if (part && (await request.response())?.status() === 200) finished.add(part);
+  });
+  const key = `checkpoints/reloads-${Date.now()}.bin`;
+  const size = 151 * MIB + 3;
+  // On disk, as a person would pick it: ten in-memory copies would fill Chromium's blob memory.
+  const path = join(mkdtempSync(join(tmpdir(), 'partwise-reloads-')), 'reloads.bin');
+  writeFileSync(path, pseudoRandom(size, 35));
+  const choose = async () => {
+    await page.evaluate(() => { document.body.innerHTML = '<input type="file" id="file">'; });
+    await page.setInputFiles('#file', path);
+  };
+  let x = 20261121;
+  const draw = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
+  const points = [];
+  for (let reload = 0; reload < 10; reload += 1) {
+    await choose();
+    const running = uploadInPage(page, { key, input: '#file', abortOnFailure: false, options: { concurrency: 2 } }).catch(() => null);
+    const after = 800 + Math.floor(draw() * 2200);
+    await new Promise((resolve) => setTimeout(resolve, after));
+    points.push(`${after} ms/${finished.size} parts`);
+    await page.reload();
+    const outcome = await running;
+    assert.ok(!outcome?.ok, `reload ${reload + 1} came before the end (${points.join(', ')})`);
+  }
+  await choose();
+  const last = await uploadInPage(page, { key, input: '#file', options: { concurrency: 2 } });
+  console.log(`reloads at: ${points.join(', ')}; ${finished.size} parts finished`);
+  assert.ok(last.ok, JSON.stringify(last.error));
+  assert.ok(points.filter((p) => !p.endsWith('/0 parts')).length >= 5, 'most reloads came after parts had finished');
+  assert.deepEqual(sentAgain, [], 'no part the server had answered 200 to was sent again');
+  assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 35)));
   await context.close();
 });
