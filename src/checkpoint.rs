@@ -124,16 +124,26 @@ impl Checkpoint {
         Ok(plan)
     }
 
-    /// The parts that need not be sent again: recorded here **and** listed by the service with
-    /// the same size and `ETag`. Everything else is uploaded anew.
+    /// The parts that need not be sent again, as the service lists them: a part recorded here is
+    /// kept when the listed size and `ETag` match the record; a listed part the record misses (the
+    /// page closed between the part's answer and the checkpoint's save) is kept when its size is the
+    /// one the plan gives it. With checksums on, the session checks every kept part against the file
+    /// before Complete. Everything else is uploaded anew.
     pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<CompletedPart> {
-        let mut kept: Vec<CompletedPart> = self
-            .parts
+        let plan = self.plan().ok();
+        let mut kept: Vec<CompletedPart> = listed
             .iter()
-            .filter(|p| {
-                listed.iter().any(|l| l.part_number == p.number && l.size == p.size && etags_equal(&l.etag, &p.etag))
+            .filter_map(|l| {
+                match self.parts.iter().find(|p| p.number == l.part_number) {
+                    Some(p) => (p.size == l.size && etags_equal(&l.etag, &p.etag)).then(|| p.etag.clone()),
+                    None => {
+                        let fits =
+                            plan.as_ref().and_then(|plan| plan.part(l.part_number)).is_some_and(|s| s.size == l.size);
+                        (fits && !l.etag.trim().is_empty()).then(|| l.etag.clone())
+                    }
+                }
+                .map(|etag| CompletedPart { part_number: l.part_number, etag })
             })
-            .map(|p| CompletedPart { part_number: p.number, etag: p.etag.clone() })
             .collect();
         kept.sort_by_key(|p| p.part_number);
         kept.dedup_by_key(|p| p.part_number);
@@ -204,7 +214,18 @@ mod tests {
     fn keeps_only_parts_the_server_confirms() {
         let c = checkpoint();
         let server = [listed(1, 10, "\"AA\""), listed(2, 10, "\"bb\""), listed(3, 5, "\"other\"")];
-        assert_eq!(c.reconcile(&server), vec![CompletedPart { part_number: 1, etag: "\"aa\"".into() }]);
+        assert_eq!(
+            c.reconcile(&server),
+            vec![
+                CompletedPart { part_number: 1, etag: "\"aa\"".into() },
+                CompletedPart { part_number: 2, etag: "\"bb\"".into() }, // stored, but not yet recorded
+            ],
+            "part 3's ETag differs from the record"
+        );
+        assert!(
+            c.reconcile(&[listed(2, 9, "\"bb\""), listed(4, 10, "\"dd\"")]).is_empty(),
+            "parts that don't fit the plan"
+        );
         assert!(c.reconcile(&[]).is_empty());
         assert!(c.reconcile(&[listed(1, 9, "\"aa\"")]).is_empty(), "a size mismatch is re-sent");
     }

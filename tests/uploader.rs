@@ -273,7 +273,10 @@ async fn after_a_reload_finished_parts_are_not_sent_again() {
     let done = start(&uploader, &blob, &key, &recorder).done.await.expect("resumed and completed");
     assert_eq!(done.parts, 8);
     assert_eq!(operation_count(&presign, "createMultipartUpload"), 0, "the old upload was resumed");
-    assert_eq!(operation_count(&presign, "uploadPart") as usize, 8 - stored, "only the missing parts were sent");
+    // At most the parts the page never saw finish: one the server stored just as the page paused
+    // is found by ListParts, checked against the file and kept.
+    let sent = operation_count(&presign, "uploadPart") as usize;
+    assert!(sent <= 8 - stored, "only missing parts were sent: {sent} of {}", 8 - stored);
     assert!(md5(&read_object(&key).await) == md5(&data), "the object equals the file");
 }
 

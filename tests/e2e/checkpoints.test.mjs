@@ -49,8 +49,12 @@ function changeRecord(page, key, change) {
       open.onerror = () => reject(open.error);
     });
     const done = (request) => new Promise((resolve, reject) => { request.onsuccess = () => resolve(request.result); request.onerror = () => reject(request.error); });
-    const records = await done(db.transaction('checkpoints').objectStore('checkpoints').getAll());
-    const record = records.find((r) => r.key === key);
+    // The page's own connection may still be committing its last write: look for up to 3 s.
+    let record;
+    for (let tries = 0; !record && tries < 30; tries += 1) {
+      if (tries) await new Promise((resolve) => setTimeout(resolve, 100));
+      record = (await done(db.transaction('checkpoints').objectStore('checkpoints').getAll())).find((r) => r.key === key);
+    }
     if (!record) throw new Error(`no checkpoint for ${key}`);
     // eslint-disable-next-line no-new-func
     const changed = new Function('record', `return (${change})(record);`)(structuredClone(record));
