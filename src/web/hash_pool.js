@@ -22,12 +22,13 @@ function workerMain() {
   async function* chunks(blob, size) {
     const stream = blob.stream();
     let reader;
+    let byob = true;
     try {
       reader = stream.getReader({ mode: 'byob' });
     } catch {
       reader = stream.getReader();
+      byob = false;
     }
-    const byob = typeof ReadableStreamBYOBReader !== 'undefined' && reader instanceof ReadableStreamBYOBReader;
     for (;;) {
       if (byob && spare?.byteLength !== size) spare = new ArrayBuffer(size);
       const { done, value } = await (byob ? reader.read(new Uint8Array(spare)) : reader.read());

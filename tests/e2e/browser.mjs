@@ -1,5 +1,6 @@
 // Shared by the Playwright tests: Debian's Chromium, started the way this machine needs, and the
 // store's objects read back with the development keys.
+import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { S3Client, AbortMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 
@@ -12,21 +13,36 @@ export function launchChromium() {
   });
 }
 
-let client;
-/** An S3 client of the test store, with the long-term development keys (never given to a page). */
-export function store() {
-  client ??= new S3Client({
-    endpoint: process.env.PARTWISE_TEST_ENDPOINT,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY },
-  });
-  return client;
+/** The development server (static files and the backend's API) on a free loopback port, and the
+ * address of its empty page. */
+export async function startDevServer() {
+  const { createDevServer } = await import('../../scripts/serve.mjs');
+  const server = createDevServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, blank: `http://127.0.0.1:${server.address().port}/tests/e2e/blank.html` };
 }
 
-/** The stored object's bytes. */
-export async function readObject(key) {
-  const answer = await store().send(new GetObjectCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: key }));
+/** Hex MD5 of bytes. */
+export const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
+
+const clients = new Map();
+/** An S3 client of a test store (`env`: its PARTWISE_TEST_* variables), with the long-term
+ * development keys (never given to a page). */
+export function store(env = process.env) {
+  if (!clients.has(env.PARTWISE_TEST_ENDPOINT)) {
+    clients.set(env.PARTWISE_TEST_ENDPOINT, new S3Client({
+      endpoint: env.PARTWISE_TEST_ENDPOINT,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: env.PARTWISE_TEST_SECRET_KEY },
+    }));
+  }
+  return clients.get(env.PARTWISE_TEST_ENDPOINT);
+}
+
+/** The stored object's bytes (from the store `env` names). */
+export async function readObject(key, env = process.env) {
+  const answer = await store(env).send(new GetObjectCommand({ Bucket: env.PARTWISE_TEST_BUCKET, Key: key }));
   return Buffer.from(await answer.Body.transformToByteArray());
 }
 

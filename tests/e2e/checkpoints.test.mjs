@@ -2,12 +2,10 @@
 // IndexedDB at all, and the network gone for 10 s mid-upload. Bytes are always read back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { abortUnfinished, launchChromium, pseudoRandom, readObject, uploadInPage } from './browser.mjs';
-import { createDevServer } from '../../scripts/serve.mjs';
+import { abortUnfinished, launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
 
 const MIB = 1024 * 1024;
 let server;
@@ -15,18 +13,14 @@ let browser;
 let blank;
 
 before(async () => {
-  server = createDevServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  ({ server, blank } = await startDevServer());
   browser = await launchChromium();
-  blank = `http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`;
 });
 
 after(async () => {
   await browser?.close();
   server?.close();
 });
-
-const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
 
 /** A page in a fresh browser context (its own IndexedDB), with its console warnings collected. */
 async function freshPage(initScript) {

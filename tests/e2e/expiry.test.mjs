@@ -5,13 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { launchChromium, pseudoRandom, uploadInPage } from './browser.mjs';
-import { createDevServer } from '../../scripts/serve.mjs';
+import { launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
 import { readTargets } from '../../scripts/backend/targets.mjs';
 import { s3Signer } from '../../scripts/backend/s3.mjs';
 
@@ -30,8 +27,8 @@ before(async () => {
   const exports = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', env: { ...process.env, PARTWISE_STS_DURATION: '5s' } });
   short = Object.fromEntries([...exports.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value]));
   [signer] = readTargets(short).map(s3Signer);
-  server = createDevServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  let blank;
+  ({ server, blank } = await startDevServer());
   browser = await launchChromium();
   page = await browser.newPage();
   await page.exposeFunction('shortLivedCredentials', async () => {
@@ -40,7 +37,7 @@ before(async () => {
     // `lie`: claim an hour, so only the server's answer can tell the session is over.
     return lie ? { ...credentials, expiration: new Date(Date.now() + 3600_000).toISOString() } : credentials;
   });
-  await page.goto(`http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`);
+  await page.goto(blank);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MIB });
@@ -52,17 +49,6 @@ after(async () => {
   execFileSync('bash', [script, 'stop', dir]);
 });
 
-const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
-
-async function readShort(key) {
-  const s3 = new S3Client({
-    endpoint: short.PARTWISE_TEST_ENDPOINT, region: 'us-east-1', forcePathStyle: true,
-    credentials: { accessKeyId: short.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: short.PARTWISE_TEST_SECRET_KEY },
-  });
-  const answer = await s3.send(new GetObjectCommand({ Bucket: short.PARTWISE_TEST_BUCKET, Key: key }));
-  return Buffer.from(await answer.Body.transformToByteArray());
-}
-
 /** Uploads `size` bytes to the short-session store with 4 parts in flight; returns the run and the fetch times. */
 async function uploadWithShortSessions(name, size) {
   fetched.length = 0;
@@ -72,7 +58,7 @@ async function uploadWithShortSessions(name, size) {
     options: { concurrency: 4, retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 500 } },
   });
   assert.ok(run.ok, `${JSON.stringify(run.error)} after ${JSON.stringify(run.retries)}`);
-  assert.equal(md5(await readShort(key)), md5(pseudoRandom(size, 60)), 'the object is the file');
+  assert.equal(md5(await readObject(key, short)), md5(pseudoRandom(size, 60)), 'the object is the file');
   return { run, fetched: [...fetched] };
 }
 

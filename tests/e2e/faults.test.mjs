@@ -2,9 +2,7 @@
 // the test SeaweedFS and injects the faults each test sets. Bytes are always read back and compared.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { launchChromium, pseudoRandom, readObject, unfinishedUploads, uploadInPage } from './browser.mjs';
-import { createDevServer } from '../../scripts/serve.mjs';
+import { launchChromium, md5, pseudoRandom, readObject, startDevServer, unfinishedUploads, uploadInPage } from './browser.mjs';
 import { startFaultProxy } from '../../scripts/fault-proxy.mjs';
 
 const MIB = 1024 * 1024;
@@ -14,13 +12,13 @@ let browser;
 let page;
 
 before(async () => {
-  server = createDevServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  let blank;
+  ({ server, blank } = await startDevServer());
   proxy = await startFaultProxy({ upstream: process.env.PARTWISE_TEST_ENDPOINT, lifetimeMs: 10 * 60_000 });
   browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`);
+  await page.goto(blank);
 });
 
 after(async () => {
@@ -28,8 +26,6 @@ after(async () => {
   server?.close();
   proxy?.close();
 });
-
-const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
 
 /** An upload through the proxy (see `uploadInPage`), in `on` (default: the shared page). */
 const upload = ({ on = page, ...spec }) => uploadInPage(on, { endpoint: proxy.url, ...spec });

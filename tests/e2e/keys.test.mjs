@@ -3,9 +3,7 @@
 // the browser (STS) — one part and several parts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { abortUnfinished, launchChromium, pseudoRandom, readObject, uploadInPage } from './browser.mjs';
-import { createDevServer } from '../../scripts/serve.mjs';
+import { abortUnfinished, launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
 
 const MIB = 1024 * 1024;
 let server;
@@ -13,11 +11,11 @@ let browser;
 let page;
 
 before(async () => {
-  server = createDevServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  let blank;
+  ({ server, blank } = await startDevServer());
   browser = await launchChromium();
   page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/tests/e2e/blank.html`);
+  await page.goto(blank);
 });
 
 after(async () => {
@@ -25,7 +23,6 @@ after(async () => {
   server?.close();
 });
 
-const md5 = (bytes) => createHash('md5').update(bytes).digest('hex');
 const run = Date.now();
 const KEYS = [
   `keys/${run}/unicode 日本語 ünïcödé 🎉.bin`,
