@@ -11,19 +11,16 @@
 
 pub mod actions;
 pub mod bucket;
-pub mod checkpoint;
 pub mod endpoint;
 pub mod error;
 pub mod hash;
 pub mod http;
 pub mod plan;
-pub mod progress;
 pub mod provider;
 mod redact;
-pub mod retry;
-pub mod session;
 pub mod signing;
 pub mod timestamp;
+pub mod upload;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 mod xml;

@@ -6,7 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use partwise::actions::*;
-use partwise::checkpoint::Checkpoint;
+use partwise::upload::checkpoint::Checkpoint;
 use partwise::http::Response;
 use partwise::{Auth, Bucket, BucketConfig, Credentials, Provider, Timestamp};
 use proptest::prelude::*;

@@ -4,7 +4,7 @@
 
 use partwise::Error;
 use partwise::hash::md5;
-use partwise::retry::RetryPolicy;
+use partwise::upload::retry::RetryPolicy;
 use partwise::web::{ObjectSpec, Signer, TaskControl, TaskState, UploadEvent, UploadResult, Uploader, UploaderOptions};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -5,7 +5,7 @@ use super::{js_error, set};
 use crate::bucket::{Bucket, SignedRequest};
 use crate::error::{Error, Result};
 use crate::http::Request;
-use crate::retry::refresh_due;
+use crate::upload::retry::refresh_due;
 use crate::signing::{Auth, Credentials};
 use crate::timestamp::Timestamp;
 use futures::future::{FutureExt, LocalBoxFuture, Shared};

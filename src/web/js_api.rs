@@ -9,7 +9,7 @@ use crate::actions::ObjectOptions;
 use crate::bucket::{Bucket, BucketConfig};
 use crate::error::Error;
 use crate::provider::Provider;
-use crate::retry::RetryPolicy;
+use crate::upload::retry::RetryPolicy;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

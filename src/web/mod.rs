@@ -1,5 +1,5 @@
 //! The browser shell: the only code that touches `fetch`, `XMLHttpRequest`, `Blob`s, Workers,
-//! IndexedDB and the JS clock. It runs the core's [`crate::session::Session`] and turns its
+//! IndexedDB and the JS clock. It runs the core's [`crate::upload::parts::Session`] and turns its
 //! requests into network calls and the answers back into [`crate::http::Response`]s.
 
 mod auth;

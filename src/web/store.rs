@@ -3,7 +3,7 @@
 //! and a console warning says so; a record that cannot be read (damaged, cut short, another schema)
 //! is ignored with a warning and its upload starts afresh.
 
-use crate::checkpoint::Checkpoint;
+use crate::upload::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use std::cell::RefCell;

@@ -1,0 +1,51 @@
+//! How an upload runs: every option of `createUploader` with its default, in one place. The JS
+//! wrapper's documentation and the TypeScript declarations are checked against these values.
+
+use super::retry::RetryPolicy;
+
+/// The options that shape an upload. `Default` holds every default of the public API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Bytes per part; `None` lets the planner choose within the service's limits.
+    pub part_size: Option<u64>,
+    /// Part requests in flight at once.
+    pub concurrency: usize,
+    /// How failed requests are retried.
+    pub retry: RetryPolicy,
+    /// Whether parts carry Content-MD5 (and their ETags are checked against it).
+    pub checksum: bool,
+    /// Whether the upload keeps a checkpoint for resuming after a reload.
+    pub checkpoints: bool,
+    /// Hashing Workers; `None`: [`Config::default_hash_workers`] of the machine's cores.
+    pub hash_workers: Option<u32>,
+    /// A part request that shows no progress for this long is cancelled and sent again.
+    pub stall_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            part_size: None,
+            concurrency: 4,
+            retry: RetryPolicy::default(),
+            checksum: true,
+            checkpoints: true,
+            hash_workers: None,
+            stall_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl Config {
+    /// Hashing Workers for a machine with `cores` logical cores: half of them, 1 to 4. One Worker
+    /// hashes ~350 MB/s, faster than most uplinks, and each further one costs the page memory
+    /// (measured by `npm run bench`).
+    pub fn default_hash_workers(cores: u32) -> u32 {
+        (cores / 2).clamp(1, 4)
+    }
+
+    /// The hashing Workers to start on a machine with `cores` logical cores.
+    pub fn hash_workers(&self, cores: u32) -> u32 {
+        self.hash_workers.unwrap_or_else(|| Self::default_hash_workers(cores)).max(1)
+    }
+}
