@@ -170,7 +170,7 @@ fn checked_bucket_name(name: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::UploadPart;
+    use crate::actions::{Action, UploadPart};
 
     fn config(provider: Provider, endpoint: &str) -> BucketConfig<'_> {
         BucketConfig { provider, endpoint, name: "uploads", region: Some("us-east-1"), path_style: None, scheme: None }

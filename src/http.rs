@@ -13,6 +13,8 @@ pub enum Method {
     Post,
     /// `DELETE`
     Delete,
+    /// `HEAD`
+    Head,
 }
 
 impl Method {
@@ -23,6 +25,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Post => "POST",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
         }
     }
 }
@@ -87,5 +90,38 @@ impl Response {
     pub fn text(&self, context: &'static str) -> Result<&str> {
         std::str::from_utf8(&self.body)
             .map_err(|e| Error::InvalidResponse { context, message: format!("body is not UTF-8: {e}") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::{Addressing, Endpoint};
+    use crate::signing::{Auth, Credentials, Scheme, SigningInput, SigningParams, sign};
+    use crate::timestamp::Timestamp;
+
+    #[test]
+    fn every_scheme_signs_head_as_its_own_method() {
+        let endpoint = Endpoint::parse("https://example.com").expect("valid");
+        let credentials = Credentials::new("AK", "SK", Some("TOKEN".into()));
+        let time = Timestamp::from_unix(1_700_000_000).expect("valid");
+        let input = |method: Method| SigningInput {
+            method: method.as_str(),
+            endpoint: &endpoint,
+            addressing: Addressing::Virtual,
+            bucket: "bucket",
+            key: "a/b.txt",
+            query: &[],
+            headers: &[],
+            additional_headers: &[],
+        };
+        for scheme in Scheme::ALL {
+            for auth in [Auth::Header, Auth::Query { expires_in: 900 }] {
+                let params = SigningParams { scheme, credentials: &credentials, region: Some("r"), time, auth };
+                let head = sign(&input(Method::Head), &params).expect("HEAD signs");
+                let get = sign(&input(Method::Get), &params).expect("GET signs");
+                assert_ne!(head, get, "{}: the method is part of the signature", scheme.name());
+            }
+        }
     }
 }

@@ -232,6 +232,72 @@ fn put_object() {
 }
 
 #[test]
+fn head_object() {
+    let s3 = Provider::S3.profile();
+    let req = HeadObject { key: "photos/a b.jpg".into() }.request(s3).expect("valid");
+    assert_eq!((req.method, req.key.as_str(), req.body), (Method::Head, "photos/a b.jpg", Body::Empty));
+    assert!(req.query.is_empty() && req.headers.is_empty());
+    assert!(matches!(HeadObject { key: String::new() }.request(s3), Err(Error::InvalidInput { field: "key", .. })));
+
+    // The answer S3 documents for HEAD: headers only.
+    let headers = |pairs: &[(&str, &str)]| pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+    let found = Response {
+        status: 200,
+        headers: headers(&[
+            ("x-amz-request-id", "318BC8BC148832E5"),
+            ("Last-Modified", "Wed, 28 Oct 2009 22:32:00 GMT"),
+            ("ETag", "\"3858f62230ac3c915f300c664312c11f-9\""),
+            ("Content-Length", "434234"),
+            ("Content-Type", "text/plain"),
+        ]),
+        body: vec![],
+    };
+    let head = HeadObject::parse(&found, s3).expect("parsed");
+    assert_eq!(head, ObjectHead { size: 434_234, etag: "\"3858f62230ac3c915f300c664312c11f-9\"".into() });
+
+    let missing = Response { status: 404, headers: headers(&[("x-amz-request-id", "rid")]), body: vec![] };
+    let e = HeadObject::parse(&missing, s3).expect_err("404");
+    assert_eq!((e.code(), e.status(), e.provider_code()), ("ProviderError", Some(404), Some("NoSuchKey")));
+    assert_eq!((e.request_id(), e.is_retryable()), (Some("rid"), false));
+    let refused = Response { status: 403, headers: vec![], body: vec![] };
+    assert_eq!(HeadObject::parse(&refused, s3).expect_err("403").provider_code(), None, "only 404 gets a code");
+
+    let hidden = Response { headers: headers(&[("Content-Length", "1")]), ..found.clone() };
+    assert_eq!(HeadObject::parse(&hidden, s3), Err(Error::EtagNotExposed));
+    let no_length = Response { headers: headers(&[("ETag", "\"e\"")]), ..found };
+    assert!(matches!(HeadObject::parse(&no_length, s3), Err(Error::InvalidResponse { context: "HeadObject", .. })));
+}
+
+#[test]
+fn operations_are_named_once() {
+    let names: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "createMultipartUpload",
+            "uploadPart",
+            "completeMultipartUpload",
+            "abortMultipartUpload",
+            "listParts",
+            "listMultipartUploads",
+            "putObject",
+            "headObject"
+        ]
+    );
+    let implemented = [
+        CreateMultipartUpload::OPERATION,
+        UploadPart::OPERATION,
+        CompleteMultipartUpload::OPERATION,
+        AbortMultipartUpload::OPERATION,
+        ListParts::OPERATION,
+        ListMultipartUploads::OPERATION,
+        PutObject::OPERATION,
+        HeadObject::OPERATION,
+    ];
+    assert_eq!(implemented, Operation::ALL, "one action per operation");
+}
+
+#[test]
 fn documented_error_sample() {
     let r = Response {
         status: 404,

@@ -3,7 +3,7 @@
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import {
   S3Client, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
-  AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand, PutObjectCommand,
+  AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand, PutObjectCommand, HeadObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { pathStyle } from './targets.mjs';
@@ -23,6 +23,7 @@ const commands = {
     UploadIdMarker: r.query?.['upload-id-marker'], MaxUploads: num(r.query?.['max-uploads']),
   }),
   putObject: (r) => new PutObjectCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type'), ContentMD5: header(r, 'content-md5') }),
+  headObject: (r) => new HeadObjectCommand({ Bucket: r.bucket, Key: r.key }),
 };
 
 /** Presigning and AssumeRole for one S3-compatible target. */

@@ -1,6 +1,6 @@
 //! AbortMultipartUpload: `DELETE /key?uploadId=ID`.
 
-use super::{check, checked_key, checked_upload_id, request};
+use super::{Action, Operation, check, checked_key, checked_upload_id, request};
 use crate::error::Result;
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
@@ -14,12 +14,15 @@ pub struct AbortMultipartUpload {
     pub upload_id: String,
 }
 
-impl AbortMultipartUpload {
+impl Action for AbortMultipartUpload {
+    const OPERATION: Operation = Operation::AbortMultipartUpload;
+    type Output = ();
+
     /// The request.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] for a bad key or upload id.
-    pub fn request(&self, profile: &Profile) -> Result<Request> {
+    fn request(&self, profile: &Profile) -> Result<Request> {
         let query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
         Ok(request(Method::Delete, checked_key(&self.key, profile)?, query))
     }
@@ -28,7 +31,7 @@ impl AbortMultipartUpload {
     ///
     /// # Errors
     /// [`crate::Error::Provider`] for an error answer.
-    pub fn parse(response: &Response, profile: &Profile) -> Result<()> {
+    fn parse(response: &Response, profile: &Profile) -> Result<()> {
         check(response, profile)
     }
 }

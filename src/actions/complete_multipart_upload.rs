@@ -1,6 +1,6 @@
 //! CompleteMultipartUpload: `POST /key?uploadId=ID` with the list of parts.
 
-use super::{check, checked_key, checked_part_number, checked_upload_id, provider_error, request};
+use super::{Action, Operation, check, checked_key, checked_part_number, checked_upload_id, provider_error, request};
 use crate::error::{Error, Result};
 use crate::hash::{encode_md5, md5};
 use crate::http::{Body, Method, Request, Response};
@@ -40,12 +40,15 @@ pub struct CompletedUpload {
     pub etag: String,
 }
 
-impl CompleteMultipartUpload {
+impl Action for CompleteMultipartUpload {
+    const OPERATION: Operation = Operation::CompleteMultipartUpload;
+    type Output = CompletedUpload;
+
     /// The request, with its XML body and that body's `Content-MD5`.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for no parts, a repeated or out-of-range part number, or a bad key.
-    pub fn request(&self, profile: &Profile) -> Result<Request> {
+    fn request(&self, profile: &Profile) -> Result<Request> {
         if self.parts.is_empty() {
             return Err(Error::invalid("parts", "a multipart upload needs at least one part"));
         }
@@ -81,7 +84,7 @@ impl CompleteMultipartUpload {
     ///
     /// # Errors
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
-    pub fn parse(response: &Response, profile: &Profile) -> Result<CompletedUpload> {
+    fn parse(response: &Response, profile: &Profile) -> Result<CompletedUpload> {
         check(response, profile)?;
         let body = response.text("CompleteMultipartUpload")?;
         match xml::root_name(body).as_deref() {

@@ -1,6 +1,6 @@
 //! InitiateMultipartUpload: `POST /key?uploads`.
 
-use super::{ObjectOptions, check, checked_key, request};
+use super::{Action, ObjectOptions, Operation, check, checked_key, request};
 use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
@@ -26,12 +26,15 @@ pub struct CreatedUpload {
     pub upload_id: String,
 }
 
-impl CreateMultipartUpload {
+impl Action for CreateMultipartUpload {
+    const OPERATION: Operation = Operation::CreateMultipartUpload;
+    type Output = CreatedUpload;
+
     /// The request.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad key or header.
-    pub fn request(&self, profile: &Profile) -> Result<Request> {
+    fn request(&self, profile: &Profile) -> Result<Request> {
         let mut r = request(Method::Post, checked_key(&self.key, profile)?, vec![("uploads".into(), String::new())]);
         r.headers = self.options.headers(profile)?;
         Ok(r)
@@ -41,7 +44,7 @@ impl CreateMultipartUpload {
     ///
     /// # Errors
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
-    pub fn parse(response: &Response, profile: &Profile) -> Result<CreatedUpload> {
+    fn parse(response: &Response, profile: &Profile) -> Result<CreatedUpload> {
         check(response, profile)?;
         let r = xml::parse(response.text("InitiateMultipartUpload")?, "InitiateMultipartUpload")?;
         let upload_id = r.field("UploadId").unwrap_or_default().trim().to_owned();

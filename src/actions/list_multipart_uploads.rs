@@ -1,6 +1,6 @@
 //! ListMultipartUploads: `GET /?uploads` with prefix, delimiter, markers and page size.
 
-use super::{check, request};
+use super::{Action, Operation, check, request};
 use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
@@ -49,12 +49,15 @@ pub struct UploadsPage {
     pub next_upload_id_marker: Option<String>,
 }
 
-impl ListMultipartUploads {
+impl Action for ListMultipartUploads {
+    const OPERATION: Operation = Operation::ListMultipartUploads;
+    type Output = UploadsPage;
+
     /// The request.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for `max_uploads` outside 1..=1000.
-    pub fn request(&self, _profile: &Profile) -> Result<Request> {
+    fn request(&self, _profile: &Profile) -> Result<Request> {
         let mut query = vec![("uploads".to_owned(), String::new())];
         let mut add = |name: &str, value: &Option<String>| {
             if let Some(v) = value {
@@ -81,7 +84,7 @@ impl ListMultipartUploads {
     ///
     /// # Errors
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
-    pub fn parse(response: &Response, profile: &Profile) -> Result<UploadsPage> {
+    fn parse(response: &Response, profile: &Profile) -> Result<UploadsPage> {
         check(response, profile)?;
         const CONTEXT: &str = "ListMultipartUploads";
         let r = xml::parse(response.text(CONTEXT)?, CONTEXT)?;
@@ -109,7 +112,9 @@ impl ListMultipartUploads {
             next_upload_id_marker: nonempty("NextUploadIdMarker").map(str::to_owned),
         })
     }
+}
 
+impl ListMultipartUploads {
     /// The request for the page after `page`, or `None` when `page` was the last.
     ///
     /// # Errors

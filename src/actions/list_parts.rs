@@ -1,6 +1,6 @@
 //! ListParts: `GET /key?uploadId=ID[&max-parts=][&part-number-marker=]`, one page at a time.
 
-use super::{check, checked_key, checked_upload_id, request};
+use super::{Action, Operation, check, checked_key, checked_upload_id, request};
 use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::provider::Profile;
@@ -43,12 +43,15 @@ pub struct PartsPage {
     pub next_part_number_marker: Option<u16>,
 }
 
-impl ListParts {
+impl Action for ListParts {
+    const OPERATION: Operation = Operation::ListParts;
+    type Output = PartsPage;
+
     /// The request.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad key or upload id, or `max_parts` outside 1..=1000.
-    pub fn request(&self, profile: &Profile) -> Result<Request> {
+    fn request(&self, profile: &Profile) -> Result<Request> {
         let mut query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
         if let Some(max) = self.max_parts {
             if !(1..=1000).contains(&max) {
@@ -66,7 +69,7 @@ impl ListParts {
     ///
     /// # Errors
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one.
-    pub fn parse(response: &Response, profile: &Profile) -> Result<PartsPage> {
+    fn parse(response: &Response, profile: &Profile) -> Result<PartsPage> {
         check(response, profile)?;
         const CONTEXT: &str = "ListParts";
         let r = xml::parse(response.text(CONTEXT)?, CONTEXT)?;
@@ -90,7 +93,9 @@ impl ListParts {
             next_part_number_marker: r.number("NextPartNumberMarker", CONTEXT)?,
         })
     }
+}
 
+impl ListParts {
     /// The request for the page after `page`, or `None` when `page` was the last.
     ///
     /// # Errors

@@ -1,10 +1,11 @@
-//! One module per service operation. Each builds an unsigned [`Request`] for a [`Profile`] and
-//! parses the matching [`Response`]. Every service shares the S3 operation shapes; the profile
-//! supplies header names and encodings.
+//! One module per service operation. Each implements [`Action`]: it builds an unsigned
+//! [`Request`] for a [`Profile`] and parses the matching [`Response`]. Every service shares the S3
+//! operation shapes; the profile supplies header names and encodings.
 
 mod abort_multipart_upload;
 mod complete_multipart_upload;
 mod create_multipart_upload;
+mod head_object;
 mod list_multipart_uploads;
 mod list_parts;
 mod put_object;
@@ -13,6 +14,7 @@ mod upload_part;
 pub use abort_multipart_upload::AbortMultipartUpload;
 pub use complete_multipart_upload::{CompleteMultipartUpload, CompletedPart, CompletedUpload};
 pub use create_multipart_upload::{CreateMultipartUpload, CreatedUpload};
+pub use head_object::{HeadObject, ObjectHead};
 pub use list_multipart_uploads::{ListMultipartUploads, UploadSummary, UploadsPage};
 pub use list_parts::{ListParts, ListedPart, PartsPage};
 pub use put_object::PutObject;
@@ -22,6 +24,74 @@ use crate::error::{Error, ProviderError, Result};
 use crate::http::{Request, Response};
 use crate::provider::Profile;
 use crate::xml;
+
+/// A service operation, as the `presign` callback names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// InitiateMultipartUpload.
+    CreateMultipartUpload,
+    /// UploadPart.
+    UploadPart,
+    /// CompleteMultipartUpload.
+    CompleteMultipartUpload,
+    /// AbortMultipartUpload.
+    AbortMultipartUpload,
+    /// ListParts.
+    ListParts,
+    /// ListMultipartUploads.
+    ListMultipartUploads,
+    /// PutObject.
+    PutObject,
+    /// HeadObject.
+    HeadObject,
+}
+
+impl Operation {
+    /// Every operation, in the order the API documents them.
+    pub const ALL: [Operation; 8] = [
+        Operation::CreateMultipartUpload,
+        Operation::UploadPart,
+        Operation::CompleteMultipartUpload,
+        Operation::AbortMultipartUpload,
+        Operation::ListParts,
+        Operation::ListMultipartUploads,
+        Operation::PutObject,
+        Operation::HeadObject,
+    ];
+
+    /// The name the `presign` callback sees (`createMultipartUpload`, `uploadPart`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::CreateMultipartUpload => "createMultipartUpload",
+            Operation::UploadPart => "uploadPart",
+            Operation::CompleteMultipartUpload => "completeMultipartUpload",
+            Operation::AbortMultipartUpload => "abortMultipartUpload",
+            Operation::ListParts => "listParts",
+            Operation::ListMultipartUploads => "listMultipartUploads",
+            Operation::PutObject => "putObject",
+            Operation::HeadObject => "headObject",
+        }
+    }
+}
+
+/// A service operation: what it is called, how its request is built, how its answer is read.
+pub trait Action {
+    /// The operation, as the presign callback names it.
+    const OPERATION: Operation;
+    /// What a successful answer yields.
+    type Output;
+    /// The unsigned request for `profile`'s service.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a malformed key, upload id, part number, header or page size.
+    fn request(&self, profile: &Profile) -> Result<Request>;
+    /// Reads the service's answer.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one,
+    /// [`Error::EtagNotExposed`] when CORS hides an `ETag` the operation needs.
+    fn parse(response: &Response, profile: &Profile) -> Result<Self::Output>;
+}
 
 /// The content type, metadata and extra headers an object is created with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

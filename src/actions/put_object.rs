@@ -1,7 +1,7 @@
 //! PutObject: `PUT /key`, for files that fit in one part.
 
 use super::upload_part::etag;
-use super::{ObjectOptions, check, checked_key, request};
+use super::{Action, ObjectOptions, Operation, check, checked_key, request};
 use crate::error::Result;
 use crate::http::{Body, Method, Request, Response};
 use crate::provider::Profile;
@@ -19,12 +19,15 @@ pub struct PutObject {
     pub options: ObjectOptions,
 }
 
-impl PutObject {
+impl Action for PutObject {
+    const OPERATION: Operation = Operation::PutObject;
+    type Output = String;
+
     /// The request; its body is the whole file.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] for a bad key or header.
-    pub fn request(&self, profile: &Profile) -> Result<Request> {
+    fn request(&self, profile: &Profile) -> Result<Request> {
         let mut r = request(Method::Put, checked_key(&self.key, profile)?, Vec::new());
         r.headers = self.options.headers(profile)?;
         if let Some(md5) = &self.content_md5 {
@@ -39,7 +42,7 @@ impl PutObject {
     /// # Errors
     /// [`crate::Error::Provider`] for an error answer; [`crate::Error::EtagNotExposed`] when CORS
     /// hides the `ETag`.
-    pub fn parse(response: &Response, profile: &Profile) -> Result<String> {
+    fn parse(response: &Response, profile: &Profile) -> Result<String> {
         check(response, profile)?;
         etag(response)
     }

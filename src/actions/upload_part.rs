@@ -1,6 +1,6 @@
 //! UploadPart: `PUT /key?partNumber=N&uploadId=ID` with a slice of the file as body.
 
-use super::{check, checked_key, checked_part_number, checked_upload_id, request};
+use super::{Action, Operation, check, checked_key, checked_part_number, checked_upload_id, request};
 use crate::error::{Error, Result};
 use crate::http::{Body, Method, Request, Response};
 use crate::provider::Profile;
@@ -22,12 +22,15 @@ pub struct UploadPart {
     pub content_md5: Option<String>,
 }
 
-impl UploadPart {
+impl Action for UploadPart {
+    const OPERATION: Operation = Operation::UploadPart;
+    type Output = String;
+
     /// The request; its body is the byte range of the file.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad key, upload id or part number.
-    pub fn request(&self, profile: &Profile) -> Result<Request> {
+    fn request(&self, profile: &Profile) -> Result<Request> {
         let query = vec![
             ("partNumber".into(), checked_part_number(self.part_number, profile)?.to_string()),
             ("uploadId".into(), checked_upload_id(&self.upload_id)?),
@@ -45,7 +48,7 @@ impl UploadPart {
     /// # Errors
     /// [`Error::Provider`] for an error answer; [`Error::EtagNotExposed`] when a 2xx answer shows
     /// no `ETag` (the bucket's CORS rule hides it).
-    pub fn parse(response: &Response, profile: &Profile) -> Result<String> {
+    fn parse(response: &Response, profile: &Profile) -> Result<String> {
         check(response, profile)?;
         etag(response)
     }
