@@ -28,6 +28,18 @@ pub fn etag_matches_md5(etag: &str, digest: &[u8; 16]) -> bool {
     etags_equal(etag, &hex::encode(digest))
 }
 
+/// The ETag S3 gives an object completed from parts with these MD5 digests, in part order:
+/// `"<hex MD5 of the concatenated digests>-<number of parts>"`, quoted as S3 returns it.
+pub fn multipart_etag(part_md5s: &[[u8; 16]]) -> String {
+    let digest = md5(&part_md5s.concat());
+    format!("\"{}-{}\"", hex::encode(digest), part_md5s.len())
+}
+
+/// Whether a Complete answer's ETag (quoted or not, any case) is [`multipart_etag`] of the parts.
+pub fn etag_matches_parts(etag: &str, part_md5s: &[[u8; 16]]) -> bool {
+    etags_equal(etag, &multipart_etag(part_md5s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +51,20 @@ mod tests {
         assert_eq!(encode_md5(&d, Md5Encoding::Hex), "d41d8cd98f00b204e9800998ecf8427e");
         assert!(etag_matches_md5("\"D41D8CD98F00B204E9800998ECF8427E\"", &d));
         assert!(!etag_matches_md5("\"d41d8cd98f00b204e9800998ecf8427e-2\"", &d));
+    }
+
+    #[test]
+    fn multipart_etag_of_two_parts() {
+        let parts = [md5(b"hello "), md5(b"world")];
+        assert_eq!(hex::encode(parts[0]), "f814893777bcc2295fff05f00e508da6");
+        assert_eq!(hex::encode(parts[1]), "7d793037a0760186574b0282f2f435e7");
+        // By hand: the MD5 of the 32 bytes of both digests, then the number of parts.
+        let mut joined = parts[0].to_vec();
+        joined.extend_from_slice(&parts[1]);
+        assert_eq!(format!("\"{}-2\"", hex::encode(md5(&joined))), "\"e09e4fd6265b36115fe3db32df945d84-2\"");
+        assert_eq!(multipart_etag(&parts), "\"e09e4fd6265b36115fe3db32df945d84-2\"");
+        assert!(etag_matches_parts("E09E4FD6265B36115FE3DB32DF945D84-2", &parts));
+        assert!(!etag_matches_parts("\"e09e4fd6265b36115fe3db32df945d84-3\"", &parts));
+        assert!(!etag_matches_parts("\"e09e4fd6265b36115fe3db32df945d84-2\"", &[parts[1], parts[0]]));
     }
 }

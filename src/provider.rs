@@ -63,6 +63,11 @@ pub struct Profile {
     pub default_part_size: u64,
     /// Signature schemes the service accepts, preferred first.
     pub schemes: &'static [Scheme],
+    /// Whether CompleteMultipartUpload's `ETag` is [`crate::hash::multipart_etag`] of the parts'
+    /// MD5s, so the finished object can be checked against them. True only where the dossier says
+    /// so (`providers.md` §2.5, S3); §3.5 OSS, §4.5 OBS, §5.6 NOS and §6.4 KS3 do not, so there the
+    /// check is skipped. Even on S3 it holds only for unencrypted and SSE-S3 objects (§1, item 6).
+    pub complete_etag_is_md5_of_md5s: bool,
 }
 
 const TEN_THOUSAND: u16 = 10_000;
@@ -81,6 +86,7 @@ const S3: Profile = Profile {
     },
     default_part_size: 8 * MIB,
     schemes: &[Scheme::AwsV4],
+    complete_etag_is_md5_of_md5s: true,
 };
 
 const OSS: Profile = Profile {
@@ -97,6 +103,7 @@ const OSS: Profile = Profile {
     },
     default_part_size: 8 * MIB,
     schemes: &[Scheme::OssV4, Scheme::OssV1],
+    complete_etag_is_md5_of_md5s: false,
 };
 
 const OBS: Profile = Profile {
@@ -113,6 +120,7 @@ const OBS: Profile = Profile {
     },
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Obs],
+    complete_etag_is_md5_of_md5s: false,
 };
 
 const NOS: Profile = Profile {
@@ -129,6 +137,7 @@ const NOS: Profile = Profile {
     },
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Nos],
+    complete_etag_is_md5_of_md5s: false,
 };
 
 /// KS3's minimum is 100 KB (2024 documentation) but 5 MB for objects over 5 MB in its older rule:
@@ -147,6 +156,7 @@ const KS3: Profile = Profile {
     },
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Ks3V4, Scheme::Ks3V2],
+    complete_etag_is_md5_of_md5s: false,
 };
 
 impl Provider {
@@ -226,6 +236,9 @@ mod tests {
             assert!(profile.security_token_header().starts_with(profile.header_prefix));
         }
         assert_eq!(Provider::Nos.profile().content_md5, Md5Encoding::Hex);
+        let checked: Vec<Provider> =
+            Provider::ALL.into_iter().filter(|p| p.profile().complete_etag_is_md5_of_md5s).collect();
+        assert_eq!(checked, [Provider::S3], "only the dossier's documented form is checked");
         assert!(Provider::from_name("gcs").is_err());
     }
 }
