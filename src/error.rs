@@ -3,6 +3,20 @@
 
 use std::fmt;
 
+/// Every stable [`Error::code`], as `PartwiseError.code` in JS (and the `ErrorCode` type) spells it.
+pub const CODES: &[&str] = &[
+    "InvalidInput",
+    "TooLarge",
+    "ProviderError",
+    "InvalidResponse",
+    "EtagNotExposed",
+    "CheckpointInvalid",
+    "NetworkError",
+    "Aborted",
+    "CredentialsError",
+    "BrowserError",
+];
+
 /// Result alias used across the crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -50,6 +64,11 @@ pub enum Error {
     /// The app's `credentials` or `presign` callback failed or returned something unusable.
     Credentials {
         /// What went wrong, in words (never the credentials themselves).
+        message: String,
+    },
+    /// The browser itself failed, not the network: a Worker, the Content-Security-Policy, IndexedDB.
+    Browser {
+        /// The browser's description of the failure.
         message: String,
     },
 }
@@ -104,6 +123,7 @@ impl Error {
             Error::Network { .. } => "NetworkError",
             Error::Aborted => "Aborted",
             Error::Credentials { .. } => "CredentialsError",
+            Error::Browser { .. } => "BrowserError",
         }
     }
 
@@ -176,6 +196,7 @@ impl fmt::Display for Error {
             Error::Network { message } => write!(f, "network error: {message}"),
             Error::Aborted => f.write_str("the upload was aborted"),
             Error::Credentials { message } => write!(f, "credentials: {message}"),
+            Error::Browser { message } => write!(f, "browser error: {message}"),
         }
     }
 }
@@ -208,6 +229,51 @@ mod tests {
         assert!(!provider(404, Some("NoSuchUpload")).is_retryable());
         assert!(Error::Network { message: "reset".into() }.is_retryable());
         assert!(!Error::EtagNotExposed.is_retryable());
+        assert!(!Error::Browser { message: "Worker blocked".into() }.is_retryable());
+    }
+
+    /// One error of each kind. The match fails to compile when a variant is added, until it is
+    /// added here too.
+    fn one_of_each() -> Vec<Error> {
+        let all = vec![
+            Error::invalid("key", "empty"),
+            Error::TooLarge { size: 2, max: 1 },
+            provider(403, None),
+            Error::InvalidResponse { context: "ListParts", message: "m".into() },
+            Error::EtagNotExposed,
+            Error::Checkpoint { reason: "r".into() },
+            Error::Network { message: "m".into() },
+            Error::Aborted,
+            Error::Credentials { message: "m".into() },
+            Error::Browser { message: "m".into() },
+        ];
+        for error in &all {
+            match error {
+                Error::InvalidInput { .. }
+                | Error::TooLarge { .. }
+                | Error::Provider(_)
+                | Error::InvalidResponse { .. }
+                | Error::EtagNotExposed
+                | Error::Checkpoint { .. }
+                | Error::Network { .. }
+                | Error::Aborted
+                | Error::Credentials { .. }
+                | Error::Browser { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_code_is_declared_once() {
+        let produced: Vec<&str> = one_of_each().iter().map(Error::code).collect();
+        for code in &produced {
+            assert!(CODES.contains(code), "{code} is missing from CODES");
+        }
+        for code in CODES {
+            assert!(produced.contains(code), "CODES lists {code}, which no error has");
+        }
+        assert_eq!(produced.len(), CODES.len(), "each variant has its own code, listed once");
     }
 
     #[test]
@@ -216,5 +282,10 @@ mod tests {
         assert_eq!(Error::invalid("key", "empty").code(), "InvalidInput");
         assert_eq!(Error::TooLarge { size: 2, max: 1 }.code(), "TooLarge");
         assert!(Error::EtagNotExposed.to_string().contains("ExposeHeaders"));
+        let browser = Error::Browser { message: "IndexedDB is unavailable".into() };
+        assert_eq!(
+            (browser.code(), browser.to_string().as_str()),
+            ("BrowserError", "browser error: IndexedDB is unavailable")
+        );
     }
 }
