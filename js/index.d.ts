@@ -13,7 +13,7 @@ export interface Credentials {
 /** The operations a `presign` callback is asked to sign. */
 export type Operation =
   | 'createMultipartUpload' | 'uploadPart' | 'completeMultipartUpload' | 'abortMultipartUpload'
-  | 'listParts' | 'listMultipartUploads' | 'putObject';
+  | 'listParts' | 'listMultipartUploads' | 'putObject' | 'headObject';
 
 /** A request for the app's backend to presign. */
 export interface PresignRequest {
@@ -42,7 +42,8 @@ export interface UploaderOptionsBase {
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** How failed requests are retried: exponential backoff with jitter. */
+  retry?: RetryOptions;
   /** Content-MD5 on every part (default `'md5'`). */
   checksum?: 'md5' | 'none';
   /** Resume after a reload from IndexedDB checkpoints (default true). */
@@ -51,6 +52,16 @@ export interface UploaderOptionsBase {
   hashWorkers?: number;
   /** A part request with no progress for this long is aborted and retried (default 30000). */
   stallTimeoutMs?: number;
+}
+
+/** Retries of a failed request; delays double from `baseDelayMs` up to `maxDelayMs`. */
+export interface RetryOptions {
+  /** Tries after the first failure; 0 never retries (default 5). */
+  attempts?: number;
+  /** Delay before the first retry, in milliseconds (default 500). */
+  baseDelayMs?: number;
+  /** Longest delay between tries, in milliseconds (default 20000). */
+  maxDelayMs?: number;
 }
 
 export type UploaderOptions = UploaderOptionsBase & (
@@ -88,11 +99,16 @@ export interface ProgressDetail {
 }
 
 export interface PartDetail { partNumber: number; etag: string; size: number }
-export interface RetryDetail { partNumber: number | null; attempt: number; delayMs: number; error: PartwiseErrorInit }
+export interface RetryDetail { partNumber: number | null; attempt: number; delayMs: number; error: PartwiseError }
 export type TaskState = 'uploading' | 'paused' | 'complete' | 'error' | 'aborted';
 
+/** What failed, as `PartwiseError.code`: stable across versions. */
+export type ErrorCode =
+  | 'InvalidInput' | 'TooLarge' | 'ProviderError' | 'InvalidResponse' | 'EtagNotExposed'
+  | 'CheckpointInvalid' | 'NetworkError' | 'Aborted' | 'CredentialsError' | 'BrowserError';
+
 export interface PartwiseErrorInit {
-  code: string;
+  code: ErrorCode;
   message: string;
   status: number | null;
   providerCode: string | null;
@@ -100,11 +116,10 @@ export interface PartwiseErrorInit {
   retryable: boolean;
 }
 
-/** Every failure: `code` is stable (InvalidInput, TooLarge, ProviderError, InvalidResponse, EtagNotExposed,
- * CheckpointInvalid, NetworkError, CredentialsError, Aborted). */
+/** Every failure, with a stable `code` (see `ErrorCode`) and, from the service, its details. */
 export class PartwiseError extends Error implements PartwiseErrorInit {
-  constructor(init: Partial<PartwiseErrorInit> & { code: string; message: string });
-  readonly code: string;
+  constructor(init: Partial<PartwiseErrorInit> & { code: ErrorCode; message: string });
+  readonly code: ErrorCode;
   readonly status: number | null;
   readonly providerCode: string | null;
   readonly requestId: string | null;
@@ -120,7 +135,9 @@ export interface UploadTaskEventMap {
   complete: CustomEvent<UploadResult>;
 }
 
+/** One upload, already running: an EventTarget with controls. Made by `Uploader.upload`. */
 export class UploadTask extends EventTarget {
+  private constructor();
   readonly done: Promise<UploadResult>;
   readonly state: TaskState;
   readonly stats: { partRequests: number; maxPartsInFlight: number };
@@ -140,12 +157,16 @@ export interface CheckpointInfo {
   size: number;
   partSize: number;
   partsDone: number;
+  /** When the upload started. */
   createdAt: Date;
 }
 
 export interface UnfinishedUpload { key: string; uploadId: string; initiated: string | null }
 
+/** Uploads files to one bucket. Made by `createUploader`. */
 export class Uploader {
+  private constructor();
+  /** `done` rejects with an `InvalidInput` error naming `file` or `key` when they are not a Blob and a non-empty string. */
   upload(file: Blob, options: UploadOptions): UploadTask;
   checkpoints(): Promise<CheckpointInfo[]>;
   listUploads(options?: { prefix?: string }): Promise<UnfinishedUpload[]>;
@@ -154,5 +175,5 @@ export class Uploader {
 
 export function createUploader(options: UploaderOptions): Uploader;
 
-/** Loads the WebAssembly module ahead of the first upload. */
-export function preload(): Promise<unknown>;
+/** Loads the WebAssembly module ahead of the first upload. After a failure, the next call tries again. */
+export function preload(): Promise<void>;

@@ -3,12 +3,27 @@
 // (./partwise.js and ./partwise_bg.wasm, found through import.meta.url, so it runs unbundled).
 import init, { WasmUploader } from './partwise.js';
 
-let loading;
-/** Loads and instantiates the WebAssembly module (once). Called for you; call early to preload. */
+let loading = null;
+/**
+ * Loads and instantiates the WebAssembly module (once). Called for you; call early to preload.
+ * A failed load is not kept: the next call tries again.
+ */
 export function preload() {
-  loading ??= init();
+  loading ??= init().then(
+    () => undefined,
+    (raw) => {
+      loading = null;
+      throw toError(raw);
+    },
+  );
   return loading;
 }
+
+/** Every `PartwiseError.code`: `CODES` in src/error.rs (tests/api_facts.rs checks they agree). */
+const ERROR_CODES = new Set([
+  'InvalidInput', 'TooLarge', 'ProviderError', 'InvalidResponse', 'EtagNotExposed',
+  'CheckpointInvalid', 'NetworkError', 'Aborted', 'CredentialsError', 'BrowserError',
+]);
 
 /** The one error type: every failure has a stable `code`, and service failures their details. */
 export class PartwiseError extends Error {
@@ -23,10 +38,30 @@ export class PartwiseError extends Error {
   }
 }
 
+/** A PartwiseError for anything thrown: the core's error objects keep their code; anything else is a BrowserError. */
 function toError(raw) {
   if (raw instanceof PartwiseError) return raw;
-  if (raw && typeof raw === 'object' && typeof raw.code === 'string') return new PartwiseError(raw);
-  return new PartwiseError({ code: 'Internal', message: String(raw?.message ?? raw) });
+  if (raw && typeof raw === 'object' && ERROR_CODES.has(raw.code)) return new PartwiseError(raw);
+  return new PartwiseError({ code: 'BrowserError', message: String(raw?.message ?? raw) });
+}
+
+/** An InvalidInput error naming the argument at fault. */
+function invalid(field, reason) {
+  return new PartwiseError({ code: 'InvalidInput', message: `invalid ${field}: ${reason}` });
+}
+
+/** Whether `value` is a Blob or File, from this realm or another (an iframe's). */
+function isBlob(value) {
+  const tag = Object.prototype.toString.call(value);
+  return value instanceof Blob || tag === '[object Blob]' || tag === '[object File]';
+}
+
+/** The first problem with `upload()`'s arguments, or null. */
+function uploadArgumentsError(file, options) {
+  if (!isBlob(file)) return invalid('file', 'must be a File or Blob');
+  if (!options || typeof options !== 'object') return invalid('key', 'give the upload options, {key}, as the second argument');
+  if (typeof options.key !== 'string' || options.key === '') return invalid('key', 'must be a non-empty string');
+  return null;
 }
 
 /** One upload: an EventTarget (`progress`, `part`, `retry`, `statechange`, `error`, `complete`) with controls. */
@@ -79,6 +114,7 @@ export class UploadTask extends EventTarget {
   /** @internal */
   emit(type, detail) {
     if (type === 'statechange') this.#state = detail.state;
+    if (type === 'retry') detail = { ...detail, error: toError(detail.error) };
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
@@ -100,10 +136,10 @@ export class Uploader {
 
   /** @internal */
   constructor(options) {
-    if (!options || typeof options !== 'object') throw new PartwiseError({ code: 'InvalidInput', message: 'invalid options: must be an object' });
+    if (!options || typeof options !== 'object') throw invalid('options', 'must be an object');
     const modes = ['credentials', 'presign'].filter((name) => typeof options[name] === 'function');
     if (modes.length !== 1) {
-      throw new PartwiseError({ code: 'InvalidInput', message: 'invalid credentials: give exactly one of `credentials` and `presign`, as functions' });
+      throw invalid('credentials', 'give exactly one of `credentials` and `presign`, as functions');
     }
     this.#options = { ...options };
   }
@@ -119,7 +155,10 @@ export class Uploader {
   }
 
   /** Starts uploading `file` (a File or Blob) to `key`; returns the running task. */
-  upload(file, { key, contentType, metadata, headers } = {}) {
+  upload(file, options) {
+    const refused = uploadArgumentsError(file, options);
+    if (refused) return new UploadTask(Promise.reject(refused));
+    const { key, contentType, metadata, headers } = options;
     let task;
     const started = this.#inner().then((wasm) => {
       try {
@@ -134,7 +173,11 @@ export class Uploader {
 
   /** Unfinished uploads of this browser to this bucket, stored for resume. */
   async checkpoints() {
-    return (await this.#inner()).checkpoints();
+    try {
+      return await (await this.#inner()).checkpoints();
+    } catch (raw) {
+      throw toError(raw);
+    }
   }
 
   /** The server's unfinished multipart uploads (all pages), optionally under a key prefix. */

@@ -1,9 +1,13 @@
 // Type-checks the public declarations (js/index.d.ts) the way an app uses them: `npm test` runs
 // `tsc -p tests/types`. The @ts-expect-error lines must stay errors.
-import { createUploader, preload, PartwiseError, type UploadResult, type PresignRequest } from '../../js/index.js';
+import {
+  createUploader, preload, PartwiseError, Uploader, UploadTask,
+  type ErrorCode, type UploadResult, type PresignRequest,
+} from '../../js/index.js';
 
 async function sts(file: File): Promise<UploadResult> {
-  await preload();
+  const loaded: void = await preload();
+  void loaded;
   const uploader = createUploader({
     provider: 'oss',
     endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
@@ -19,7 +23,10 @@ async function sts(file: File): Promise<UploadResult> {
     const { loaded, total, etaSeconds }: { loaded: number; total: number; etaSeconds: number | null } = event.detail;
     void [loaded, total, etaSeconds];
   });
-  task.addEventListener('retry', (event) => void event.detail.error.code);
+  task.addEventListener('retry', (event) => {
+    const error: PartwiseError = event.detail.error;
+    if (error.code === 'NetworkError' && error.retryable) void error.message;
+  });
   task.addEventListener('statechange', (event) => {
     if (event.detail.state === 'paused') task.resume();
   });
@@ -32,10 +39,17 @@ async function sts(file: File): Promise<UploadResult> {
 }
 
 function presigned(blob: Blob) {
-  const presign = async (request: PresignRequest) => ({ url: `https://example.com/${request.key}`, headers: request.headers });
+  const presign = async (request: PresignRequest) => {
+    if (request.operation === 'headObject' && request.method !== 'HEAD') throw new Error('HeadObject is a HEAD');
+    return { url: `https://example.com/${request.key}`, headers: request.headers };
+  };
   const uploader = createUploader({ endpoint: 'https://s3.amazonaws.com', bucket: 'b', region: 'us-east-1', presign });
   return uploader.upload(blob, { key: 'k' }).done.catch((error: unknown) => {
-    if (error instanceof PartwiseError) return [error.code, error.status, error.providerCode, error.requestId, error.retryable];
+    if (error instanceof PartwiseError) {
+      const code: ErrorCode = error.code;
+      if (code === 'BrowserError') return [code, error.message];
+      return [code, error.status, error.providerCode, error.requestId, error.retryable];
+    }
     throw error;
   });
 }
@@ -47,4 +61,11 @@ createUploader({ provider: 'gcs', endpoint: 'e', bucket: 'b', presign: async () 
 // @ts-expect-error: a key is required
 createUploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' }).upload(new Blob(), {});
 
-void [sts, presigned];
+// @ts-expect-error: not a code partwise reports
+const internal: ErrorCode = 'Internal';
+// @ts-expect-error: uploaders come from createUploader
+new Uploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' });
+// @ts-expect-error: tasks come from Uploader.upload
+new UploadTask();
+
+void [sts, presigned, internal];
