@@ -1,5 +1,5 @@
 //! Request builders and response parsers of every operation, against the providers' documented
-//! response samples (`tests/fixtures/s3/` and `../shared/fixtures/`).
+//! response samples (`tests/fixtures/`, one folder per provider).
 #![cfg(not(target_arch = "wasm32"))]
 
 use partwise::actions::*;
@@ -149,7 +149,7 @@ fn list_parts_s3_and_nos() {
 
     // NOS's documented sample: a trailing space in <UploadId>, a non-hex ETag, no namespace.
     let nos = Provider::Nos.profile();
-    let page = ListParts::parse(&ok(&fixture("../shared/fixtures/nos-list-parts.xml")), nos).expect("parsed");
+    let page = ListParts::parse(&ok(&fixture("tests/fixtures/nos/list-parts.xml")), nos).expect("parsed");
     assert_eq!(page.parts.iter().map(|p| p.part_number).collect::<Vec<_>>(), [2, 3]);
     assert_eq!(page.parts[1].etag, "\"aaaa18db4cc2f85cedef654fccc4a4x8\"");
     assert_eq!((page.is_truncated, page.next_part_number_marker), (true, Some(3)));
@@ -205,7 +205,7 @@ fn list_uploads_s3_and_ks3() {
     assert_eq!(ListMultipartUploads::default().next(&grouped), Ok(None));
 
     let ks3 = Provider::Ks3.profile();
-    let page = ListMultipartUploads::parse(&ok(&fixture("../shared/fixtures/ks3-list-multipart-uploads.xml")), ks3)
+    let page = ListMultipartUploads::parse(&ok(&fixture("tests/fixtures/ks3/list-multipart-uploads.xml")), ks3)
         .expect("parsed");
     assert_eq!(page.uploads.len(), 3);
     assert_eq!(page.uploads[2].initiated.as_deref(), Some("2014-11-10T20:49:33.000Z"));

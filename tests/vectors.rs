@@ -1,4 +1,4 @@
-//! Runs every signing vector in `../shared/vectors/` and in each folder named by the
+//! Runs every signing vector in `tests/vectors/` and in each extra folder named by the
 //! `PARTWISE_VECTORS` environment variable (colon-separated). A case fails, naming its id, when any
 //! expected header or query value differs, or when its scheme is not implemented.
 #![cfg(not(target_arch = "wasm32"))]
@@ -183,8 +183,8 @@ fn assert_folders(dirs: &[PathBuf]) {
 }
 
 #[test]
-fn shared_vectors() {
-    assert_folders(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors")]);
+fn vendor_vectors() {
+    assert_folders(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")]);
 }
 
 #[test]
