@@ -56,10 +56,9 @@ install_seaweedfs() {
 install_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies from package-lock.json"
-    # Not `npm ci`: the registry here lacks some of rollup's optional per-platform builds (404),
-    # so the lockfile cannot list them and `npm ci` refuses it as out of sync. `npm install`
-    # installs the locked versions and skips the optional builds it cannot fetch.
-    npm install --no-audit --no-fund --loglevel=error
+    # `npm ci` installs exactly the lock and never rewrites it; it fails if package.json and the
+    # lock disagree (then run `npm install` and commit the lock it writes).
+    npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 
