@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, runs the native tests, then the browser tests in headless
-# Chromium and Firefox against a fresh SeaweedFS, which is stopped however the tests end, then the
-# built package (unbundled, in a Vite app, the demo) in Chromium through Playwright.
+# `npm test`: installs what is missing, checks the JS with Biome, runs the native tests, then the
+# browser tests in headless Chromium and Firefox against a fresh SeaweedFS, which is stopped however
+# the tests end, then the built package (unbundled, in a Vite app, the demo) in Chromium through
+# Playwright.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
+
+echo "== JS lint and format (biome)"
+node_modules/.bin/biome ci --error-on-warnings .
 
 echo "== native tests (cargo test)"
 cargo test --quiet
