@@ -14,47 +14,83 @@ const getJson = async (url, init) => (await fetch(url, init)).json();
 const presign = (request) => getJson('/presign', { method: 'POST', body: JSON.stringify(request) });
 
 async function partwise(file, key, options) {
-  const uploader = createUploader({ ...(await target()), partSize: PART, concurrency: CONCURRENCY, checkpoints: false, ...options });
+  const uploader = createUploader({
+    ...(await target()),
+    partSize: PART,
+    concurrency: CONCURRENCY,
+    checkpoints: false,
+    ...options,
+  });
   return uploader.upload(file, { key }).done;
 }
 
 /** Runs `work` for each item with at most `limit` at once. */
 async function pool(items, limit, work) {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 export const uploads = {
   'partwise STS, MD5': (file, key) => partwise(file, key, { credentials: () => getJson('/credentials') }),
   'partwise presigned, MD5': (file, key) => partwise(file, key, { presign }),
-  'partwise STS, no checksum': (file, key) => partwise(file, key, { credentials: () => getJson('/credentials'), checksum: 'none' }),
+  'partwise STS, no checksum': (file, key) =>
+    partwise(file, key, { credentials: () => getJson('/credentials'), checksum: 'none' }),
   async 'AWS SDK lib-storage'(file, key) {
     const { S3Client, Upload } = await import('/bench/.build/aws.js');
     const { endpoint, bucket, region } = await target();
     const creds = await getJson('/credentials');
     const client = new S3Client({
-      endpoint, region, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      endpoint,
+      region,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       credentials: { ...creds, expiration: new Date(creds.expiration) },
     });
-    await new Upload({ client, params: { Bucket: bucket, Key: key, Body: file }, partSize: PART, queueSize: CONCURRENCY }).done();
+    await new Upload({
+      client,
+      params: { Bucket: bucket, Key: key, Body: file },
+      partSize: PART,
+      queueSize: CONCURRENCY,
+    }).done();
   },
   /** The ceiling: parallel fetch PUTs of file.slice() to presigned UploadPart URLs, no hashing. */
   async 'raw fetch (ceiling)'(file, key) {
     const { bucket } = await target();
     const base = { bucket, key, headers: {} };
-    const initiate = await presign({ ...base, operation: 'createMultipartUpload', method: 'POST', query: { uploads: '' } });
+    const initiate = await presign({
+      ...base,
+      operation: 'createMultipartUpload',
+      method: 'POST',
+      query: { uploads: '' },
+    });
     const xml = await (await fetch(initiate.url, { method: 'POST' })).text();
     const uploadId = xml.match(/<UploadId>([^<]+)<\/UploadId>/)[1];
     const numbers = Array.from({ length: Math.ceil(file.size / PART) }, (_, i) => i + 1);
     const etags = [];
     await pool(numbers, CONCURRENCY, async (n) => {
-      const part = await presign({ ...base, operation: 'uploadPart', method: 'PUT', uploadId, partNumber: n, query: { partNumber: String(n), uploadId } });
+      const part = await presign({
+        ...base,
+        operation: 'uploadPart',
+        method: 'PUT',
+        uploadId,
+        partNumber: n,
+        query: { partNumber: String(n), uploadId },
+      });
       const answer = await fetch(part.url, { method: 'PUT', body: file.slice((n - 1) * PART, n * PART) });
       etags[n - 1] = answer.headers.get('etag');
     });
-    const complete = await presign({ ...base, operation: 'completeMultipartUpload', method: 'POST', uploadId, query: { uploadId } });
+    const complete = await presign({
+      ...base,
+      operation: 'completeMultipartUpload',
+      method: 'POST',
+      uploadId,
+      query: { uploadId },
+    });
     const body = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
     const done = await fetch(complete.url, { method: 'POST', body });
     if (!done.ok) throw new Error(`complete: ${done.status}`);
@@ -78,7 +114,8 @@ export async function longestTask(work) {
 
 // ---- MD5: 8 MiB parts of a Blob ----
 
-const parts = (blob) => Array.from({ length: Math.ceil(blob.size / PART) }, (_, i) => blob.slice(i * PART, (i + 1) * PART));
+const parts = (blob) =>
+  Array.from({ length: Math.ceil(blob.size / PART) }, (_, i) => blob.slice(i * PART, (i + 1) * PART));
 
 async function partwisePool(workers) {
   const [{ HashPool }, module] = await Promise.all([
@@ -87,7 +124,6 @@ async function partwisePool(workers) {
   ]);
   return new HashPool(module, workers, 4 * MIB);
 }
-
 
 export const hashers = {
   async 'partwise, 1 Worker'(blob) {
@@ -134,20 +170,29 @@ XMLHttpRequest.prototype.send = function sendAndRecord(body) {
 };
 
 /** 5 MiB parts (the smallest S3 allows), so 1,000 parts take 5,000 MiB; checkpoints on. */
-const resumable = async (options) => createUploader({
-  ...(await target()), partSize: 5 * MIB, concurrency: CONCURRENCY, credentials: () => getJson('/credentials'), ...options,
-});
+const resumable = async (options) =>
+  createUploader({
+    ...(await target()),
+    partSize: 5 * MIB,
+    concurrency: CONCURRENCY,
+    credentials: () => getJson('/credentials'),
+    ...options,
+  });
 
-const stateReached = (task, state) => new Promise((resolve) => {
-  if (task.state === state) resolve();
-  task.addEventListener('statechange', (event) => event.detail.state === state && resolve());
-});
+const stateReached = (task, state) =>
+  new Promise((resolve) => {
+    if (task.state === state) resolve();
+    task.addEventListener('statechange', (event) => event.detail.state === state && resolve());
+  });
 
 /** Uploads `file` to `key` until `parts` parts are stored, then pauses, leaving its checkpoint. */
 async function storeParts(file, key, parts) {
   const task = (await resumable({ checksum: 'none' })).upload(file, { key });
   let stored = 0;
-  task.addEventListener('part', () => { stored += 1; if (stored === parts) task.pause(); });
+  task.addEventListener('part', () => {
+    stored += 1;
+    if (stored === parts) task.pause();
+  });
   await Promise.race([stateReached(task, 'paused'), task.done]);
   return (await (await resumable()).checkpoints()).find((c) => c.key === key)?.partsDone ?? 0;
 }
@@ -160,7 +205,9 @@ async function resumeToFirstByte(file, key) {
   const started = performance.now();
   const task = uploader.upload(file, { key });
   let failure;
-  task.done.catch((error) => { failure = error; });
+  task.done.catch((error) => {
+    failure = error;
+  });
   while (partSends.length === before) {
     if (failure) throw failure;
     await new Promise((resolve) => setTimeout(resolve, 1));

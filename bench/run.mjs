@@ -4,17 +4,27 @@
 // comparison, BENCH_BIG_MIB (default 4096) for partwise's memory on a bigger file,
 // BENCH_RESUME_PARTS (default 1000) stored parts for the resume case.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build, transform } from 'esbuild';
-import { S3Client, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { launchChromium } from '../tests/e2e/browser.mjs';
-import { machine, median, withPeakRss } from './system.mjs';
 import { writeReport } from './report.mjs';
+import { machine, median, withPeakRss } from './system.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -32,7 +42,8 @@ function randomFile(dir, mib) {
   const path = join(dir, `${mib}MiB.bin`);
   const fd = openSync(path, 'w');
   const chunk = randomBytes(16 * 1024 * 1024);
-  for (let written = 0; written < mib; written += 16) writeSync(fd, chunk, 0, Math.min(16, mib - written) * 1024 * 1024);
+  for (let written = 0; written < mib; written += 16)
+    writeSync(fd, chunk, 0, Math.min(16, mib - written) * 1024 * 1024);
   closeSync(fd);
   return path;
 }
@@ -43,8 +54,16 @@ async function bundle() {
   mkdirSync(out, { recursive: true });
   const common = { bundle: true, minify: true, format: 'esm', platform: 'browser', logLevel: 'error' };
   await build({ ...common, entryPoints: [join(root, 'bench/aws-entry.js')], outfile: join(out, 'aws.js') });
-  await build({ ...common, stdin: { contents: "export * from 'hash-wasm';", resolveDir: root }, outfile: join(out, 'hash-wasm.js') });
-  await build({ ...common, stdin: { contents: "export { default } from 'spark-md5';", resolveDir: root }, outfile: join(out, 'spark-md5.js') });
+  await build({
+    ...common,
+    stdin: { contents: "export * from 'hash-wasm';", resolveDir: root },
+    outfile: join(out, 'hash-wasm.js'),
+  });
+  await build({
+    ...common,
+    stdin: { contents: "export { default } from 'spark-md5';", resolveDir: root },
+    outfile: join(out, 'spark-md5.js'),
+  });
   return out;
 }
 
@@ -58,10 +77,12 @@ const hashPoolPath = () => `pkg/snippets/${readdirSync(join(root, 'pkg/snippets'
  * like the AWS SDK bundle, its wasm as built. */
 async function sizes(built) {
   const js = ['pkg/index.js', 'pkg/partwise.js', hashPoolPath()];
-  const minified = await Promise.all(js.map(async (path) => {
-    const { code } = await transform(readFileSync(join(root, path), 'utf8'), { minify: true, format: 'esm' });
-    return gzipSync(code, { level: 9 }).length;
-  }));
+  const minified = await Promise.all(
+    js.map(async (path) => {
+      const { code } = await transform(readFileSync(join(root, path), 'utf8'), { minify: true, format: 'esm' });
+      return gzipSync(code, { level: 9 }).length;
+    }),
+  );
   const wasm = gzipped([join(root, 'pkg/partwise_bg.wasm')]);
   return {
     partwiseGzipBytes: wasm + minified.reduce((a, b) => a + b, 0),
@@ -91,15 +112,23 @@ try {
   server = createDevServer().listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const s3 = new S3Client({
-    endpoint: process.env.PARTWISE_TEST_ENDPOINT, region: 'us-east-1', forcePathStyle: true,
-    credentials: { accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY },
+    endpoint: process.env.PARTWISE_TEST_ENDPOINT,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY,
+      secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY,
+    },
   });
-  const remove = (key) => s3.send(new DeleteObjectCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: key })).catch(() => {});
+  const remove = (key) =>
+    s3.send(new DeleteObjectCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: key })).catch(() => {});
 
   browser = await launchChromium();
   const page = await browser.newPage();
   page.on('pageerror', (error) => log('page error:', error.message));
-  await page.addInitScript((path) => { window.benchHashPool = path; }, `/${hashPoolPath()}`);
+  await page.addInitScript((path) => {
+    window.benchHashPool = path;
+  }, `/${hashPoolPath()}`);
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html`);
   await page.waitForSelector('body[data-ready]');
   await page.evaluate(() => window.bench.preload());
@@ -108,10 +137,15 @@ try {
   async function uploadOnce(name, path, run) {
     await page.setInputFiles('#file', path);
     const key = `bench/${run}/${name.replace(/\W+/g, '-')}`;
-    const { result, idle, peak, peakGrowthByKind } = await withPeakRss(() => page.evaluate(async ({ name, key }) => {
-      const file = document.getElementById('file').files[0];
-      return window.bench.longestTask(() => window.bench.uploads[name](file, key));
-    }, { name, key }));
+    const { result, idle, peak, peakGrowthByKind } = await withPeakRss(() =>
+      page.evaluate(
+        async ({ name, key }) => {
+          const file = document.getElementById('file').files[0];
+          return window.bench.longestTask(() => window.bench.uploads[name](file, key));
+        },
+        { name, key },
+      ),
+    );
     await remove(key);
     return { ...result, rssGrowthMiB: peak - idle, rssGrowthByProcessMiB: peakGrowthByKind };
   }
@@ -124,14 +158,18 @@ try {
     for (const name of order) {
       const sample = await uploadOnce(name, file, run);
       samples[name].push(sample);
-      log(`run ${run} · ${name}: ${(SIZE_MIB * 1.048576 / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS, longest task ${sample.longestTaskMs.toFixed(0)} ms, by process ${JSON.stringify(sample.rssGrowthByProcessMiB)}`);
+      log(
+        `run ${run} · ${name}: ${((SIZE_MIB * 1.048576) / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS, longest task ${sample.longestTaskMs.toFixed(0)} ms, by process ${JSON.stringify(sample.rssGrowthByProcessMiB)}`,
+      );
     }
   }
   const bigSamples = [];
   for (let run = 1; run <= RUNS && !only; run += 1) {
     const sample = await uploadOnce('partwise STS, MD5', big, `big-${run}`);
     bigSamples.push(sample);
-    log(`run ${run} · partwise STS, MD5, ${BIG_MIB} MiB: ${(BIG_MIB * 1.048576 / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS`);
+    log(
+      `run ${run} · partwise STS, MD5, ${BIG_MIB} MiB: ${((BIG_MIB * 1.048576) / sample.seconds).toFixed(0)} MB/s, +${sample.rssGrowthMiB.toFixed(0)} MiB RSS`,
+    );
   }
 
   await page.setInputFiles('#file', file);
@@ -139,14 +177,17 @@ try {
   const hashSamples = Object.fromEntries(hasherNames.map((n) => [n, []]));
   for (let run = 1; run <= RUNS; run += 1) {
     for (const name of hasherNames) {
-      const seconds = await page.evaluate(async ({ name, mib }) => {
-        const blob = document.getElementById('file').files[0].slice(0, mib * 1024 * 1024);
-        const started = performance.now();
-        await window.bench.hashers[name](blob);
-        return (performance.now() - started) / 1000;
-      }, { name, mib: HASH_MIB });
+      const seconds = await page.evaluate(
+        async ({ name, mib }) => {
+          const blob = document.getElementById('file').files[0].slice(0, mib * 1024 * 1024);
+          const started = performance.now();
+          await window.bench.hashers[name](blob);
+          return (performance.now() - started) / 1000;
+        },
+        { name, mib: HASH_MIB },
+      );
       hashSamples[name].push(seconds);
-      log(`run ${run} · MD5 ${name}: ${(HASH_MIB * 1.048576 / seconds).toFixed(0)} MB/s`);
+      log(`run ${run} · MD5 ${name}: ${((HASH_MIB * 1.048576) / seconds).toFixed(0)} MB/s`);
     }
   }
 
@@ -158,16 +199,24 @@ try {
     const key = 'bench/resume';
     await page.setInputFiles('#file', resumeFile);
     log(`storing ${RESUME_PARTS} parts of 5 MiB for the resume case`);
-    const stored = await page.evaluate(async ({ key, parts }) => window.bench.resume.storeParts(document.getElementById('file').files[0], key, parts), { key, parts: RESUME_PARTS });
+    const stored = await page.evaluate(
+      async ({ key, parts }) => window.bench.resume.storeParts(document.getElementById('file').files[0], key, parts),
+      { key, parts: RESUME_PARTS },
+    );
     log(`checkpoint with ${stored} parts stored`);
     for (let run = 1; run <= RUNS; run += 1) {
       await page.reload();
       await page.waitForSelector('body[data-ready]');
       await page.evaluate(() => window.bench.preload());
       await page.setInputFiles('#file', resumeFile);
-      const sample = await page.evaluate(async (key) => window.bench.resume.resumeToFirstByte(document.getElementById('file').files[0], key), key);
+      const sample = await page.evaluate(
+        async (key) => window.bench.resume.resumeToFirstByte(document.getElementById('file').files[0], key),
+        key,
+      );
       resumeSamples.push(sample);
-      log(`run ${run} · resume with ${sample.keptParts} parts kept: first part request (part ${sample.firstPartSent}) after ${sample.ms.toFixed(0)} ms`);
+      log(
+        `run ${run} · resume with ${sample.keptParts} parts kept: first part request (part ${sample.firstPartSent}) after ${sample.ms.toFixed(0)} ms`,
+      );
     }
     await page.evaluate((key) => window.bench.resume.forget(key), key);
   }
@@ -189,7 +238,12 @@ try {
     concurrency: 4,
     uploads: Object.fromEntries(names.map((n) => [n, summarize(samples[n], SIZE_MIB)])),
     bigUpload: summarize(bigSamples, BIG_MIB),
-    md5: Object.fromEntries(hasherNames.map((n) => [n, { mbPerSecond: median(hashSamples[n].map((s) => (HASH_MIB * 1.048576) / s)), seconds: hashSamples[n] }])),
+    md5: Object.fromEntries(
+      hasherNames.map((n) => [
+        n,
+        { mbPerSecond: median(hashSamples[n].map((s) => (HASH_MIB * 1.048576) / s)), seconds: hashSamples[n] },
+      ]),
+    ),
     md5MiB: HASH_MIB,
     resume: { firstByteMs: median(resumeSamples.map((s) => s.ms)), runs: resumeSamples },
     sizes: await sizes(built),
@@ -204,6 +258,10 @@ try {
 } finally {
   await browser?.close();
   server?.close();
-  try { execFileSync('bash', [join(root, 'scripts/seaweedfs.sh'), 'stop', store]); } catch { /* not started */ }
+  try {
+    execFileSync('bash', [join(root, 'scripts/seaweedfs.sh'), 'stop', store]);
+  } catch {
+    /* not started */
+  }
   rmSync(dir, { recursive: true, force: true });
 }

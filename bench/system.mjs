@@ -14,10 +14,15 @@ export function browserRssByKind() {
     const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss=,args='], { encoding: 'utf8' });
     for (const line of out.split('\n').filter(Boolean)) {
       const [, kb, args] = line.trim().match(/^(\d+)\s+(.*)$/) ?? [];
-      const kind = args?.match(/--utility-sub-type=[\w.]*?(\w+)Service/)?.[1]?.toLowerCase() ?? args?.match(/--type=([\w-]+)/)?.[1] ?? 'browser';
+      const kind =
+        args?.match(/--utility-sub-type=[\w.]*?(\w+)Service/)?.[1]?.toLowerCase() ??
+        args?.match(/--type=([\w-]+)/)?.[1] ??
+        'browser';
       kinds[kind] = (kinds[kind] ?? 0) + Number(kb) / 1024;
     }
-  } catch { /* no Chromium running */ }
+  } catch {
+    /* no Chromium running */
+  }
   return kinds;
 }
 
@@ -39,7 +44,9 @@ export async function withPeakRss(work) {
   try {
     const result = await work();
     sample();
-    const peakGrowthByKind = Object.fromEntries(Object.entries(peakKinds).map(([k, v]) => [k, Math.round(v - (idleKinds[k] ?? 0))]));
+    const peakGrowthByKind = Object.fromEntries(
+      Object.entries(peakKinds).map(([k, v]) => [k, Math.round(v - (idleKinds[k] ?? 0))]),
+    );
     return { result, idle, peak, peakGrowthByKind };
   } finally {
     clearInterval(timer);

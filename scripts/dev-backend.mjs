@@ -5,10 +5,10 @@
 //   POST /presign?target=ID          a presigned URL for the request partwise describes
 // Without `target`, the first bucket (the local SeaweedFS under `npm test` and `npm start`).
 import { createServer } from 'node:http';
-import { readTargets, publicTarget, SERVICES } from './backend/targets.mjs';
-import { s3Signer } from './backend/s3.mjs';
 import { ossSigner } from './backend/oss.mjs';
 import { readJson } from './backend/request.mjs';
+import { s3Signer } from './backend/s3.mjs';
+import { publicTarget, readTargets, SERVICES } from './backend/targets.mjs';
 
 const signers = new Map();
 /** The signer of a target id (default: the first target). */
@@ -16,7 +16,8 @@ export function signerFor(id) {
   const targets = readTargets();
   const target = id ? targets.find((t) => t.id === id) : targets[0];
   if (!target) throw Object.assign(new Error(`no bucket configured as ${id ?? 'default'}`), { status: 404 });
-  if (!signers.has(target.id)) signers.set(target.id, { target, ...(target.provider === 'oss' ? ossSigner(target) : s3Signer(target)) });
+  if (!signers.has(target.id))
+    signers.set(target.id, { target, ...(target.provider === 'oss' ? ossSigner(target) : s3Signer(target)) });
   return signers.get(target.id);
 }
 
@@ -30,12 +31,23 @@ export const presign = (request, expiresIn) => signerFor().presign(request, expi
 export const api = {
   '/targets': async () => {
     const targets = readTargets();
-    const missing = SERVICES.filter((s) => !targets.some((t) => t.id === s.id)).map(({ id, provider, label }) => ({ id, provider, label, configured: false }));
+    const missing = SERVICES.filter((s) => !targets.some((t) => t.id === s.id)).map(({ id, provider, label }) => ({
+      id,
+      provider,
+      label,
+      configured: false,
+    }));
     return [...targets.map(publicTarget), ...missing];
   },
   '/credentials': async (req, url) => {
     const signer = signerFor(url.searchParams.get('target'));
-    if (!signer.target.modes.includes('sts')) throw Object.assign(new Error(`${signer.target.label}: temporary credentials are not configured (set its ROLE_ARN, or use presigned mode)`), { status: 400 });
+    if (!signer.target.modes.includes('sts'))
+      throw Object.assign(
+        new Error(
+          `${signer.target.label}: temporary credentials are not configured (set its ROLE_ARN, or use presigned mode)`,
+        ),
+        { status: 400 },
+      );
     return signer.assumeRole({ prefix: url.searchParams.get('prefix') ?? signer.target.keyPrefix });
   },
   '/presign': async (req, url) => signerFor(url.searchParams.get('target')).presign(await readJson(req)),
@@ -63,10 +75,15 @@ export async function answerApi(req, res, headers = {}) {
  */
 function fault(kind, req, res) {
   const cors = {
-    'access-control-allow-origin': '*', 'access-control-allow-headers': '*',
-    'access-control-allow-methods': 'GET, PUT, POST, DELETE', 'access-control-expose-headers': 'x-amz-request-id, date',
+    'access-control-allow-origin': '*',
+    'access-control-allow-headers': '*',
+    'access-control-allow-methods': 'GET, PUT, POST, DELETE',
+    'access-control-expose-headers': 'x-amz-request-id, date',
   };
-  if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, cors);
+    return res.end();
+  }
   req.resume();
   if (kind === 'stall') return;
   req.on('end', () => {
@@ -75,18 +92,30 @@ function fault(kind, req, res) {
       return res.end();
     }
     res.writeHead(503, { ...cors, 'content-type': 'application/xml', 'x-amz-request-id': 'fault-1' });
-    res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault-1</RequestId></Error>');
+    res.end(
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault-1</RequestId></Error>',
+    );
   });
 }
 
 /** The HTTP server: CORS open to any origin, JSON in and out. */
 export function createBackend() {
   return createServer(async (req, res) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type', 'access-control-allow-methods': 'GET, POST, OPTIONS' };
+    const cors = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': 'content-type',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+    };
     const path = new URL(req.url, 'http://localhost').pathname;
     if (path.startsWith('/fault/')) return fault(path.slice('/fault/'.length), req, res);
-    if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
-    if (!(await answerApi(req, res, cors))) { res.writeHead(404, cors); res.end(); }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, cors);
+      return res.end();
+    }
+    if (!(await answerApi(req, res, cors))) {
+      res.writeHead(404, cors);
+      res.end();
+    }
   });
 }
 

@@ -19,7 +19,11 @@ const ERRORS = {
 function random(seed) {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 2 ** 32;
   };
 }
@@ -64,32 +68,49 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
   function forward(req, res, { body, dropEtag } = {}) {
     const headers = { ...req.headers };
     if (body) headers['content-length'] = String(body.length);
-    const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
-      const back = { ...answer.headers };
-      if (dropEtag) delete back.etag;
-      res.writeHead(answer.statusCode, back);
-      answer.pipe(res);
-    });
+    const out = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      (answer) => {
+        const back = { ...answer.headers };
+        if (dropEtag) delete back.etag;
+        res.writeHead(answer.statusCode, back);
+        answer.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     res.on('close', () => out.destroy());
-    if (body) out.end(body); else req.pipe(out);
+    if (body) out.end(body);
+    else req.pipe(out);
   }
 
   const server = http.createServer(async (req, res) => {
     const remote = req.socket.remoteAddress ?? '';
-    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) { req.socket.destroy(); return; }
+    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) {
+      req.socket.destroy();
+      return;
+    }
     stats.requests += 1;
     if (stats.requests >= maxRequests) setImmediate(close);
     const url = new URL(req.url, 'http://proxy');
     const fault = pickFault(req, url);
-    if (!fault) { stats.passed += 1; forward(req, res); return; }
+    if (!fault) {
+      stats.passed += 1;
+      forward(req, res);
+      return;
+    }
     stats.faults[fault.kind] += 1;
     switch (fault.kind) {
       case 'reset':
         req.socket.destroy();
         return;
       case 'stall':
-        await new Promise((resolve) => { const t = setTimeout(resolve, fault.stallMs); res.on('close', () => { clearTimeout(t); resolve(); }); });
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, fault.stallMs);
+          res.on('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
         if (!res.destroyed) forward(req, res);
         return;
       case 'drop-etag':
@@ -105,8 +126,14 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
       default: {
         req.resume();
         const [status, code, message] = ERRORS[fault.kind];
-        res.writeHead(status, { ...cors(req), 'content-type': 'application/xml', 'x-amz-request-id': `fault-${stats.requests}` });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault-${stats.requests}</RequestId></Error>`);
+        res.writeHead(status, {
+          ...cors(req),
+          'content-type': 'application/xml',
+          'x-amz-request-id': `fault-${stats.requests}`,
+        });
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault-${stats.requests}</RequestId></Error>`,
+        );
       }
     }
   });

@@ -1,18 +1,26 @@
 // The fault proxy on its own, in front of a tiny upstream: pass-through, rules, and its bounds.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { after, before, test } from 'node:test';
 import { startFaultProxy } from '../scripts/fault-proxy.mjs';
 
 let upstream;
 let origin;
 
 before(async () => {
-  upstream = http.createServer((req, res) => {
-    let length = 0;
-    req.on('data', (chunk) => { length += chunk.length; });
-    req.on('end', () => { res.writeHead(200, { etag: '"e"', 'x-length': String(length) }); res.end('ok'); });
-  }).listen(0, '127.0.0.1');
+  upstream = http
+    .createServer((req, res) => {
+      let length = 0;
+      req.on('data', (chunk) => {
+        length += chunk.length;
+      });
+      req.on('end', () => {
+        res.writeHead(200, { etag: '"e"', 'x-length': String(length) });
+        res.end('ok');
+      });
+    })
+    .listen(0, '127.0.0.1');
   await new Promise((resolve) => upstream.once('listening', resolve));
   origin = `http://127.0.0.1:${upstream.address().port}`;
 });
@@ -27,7 +35,9 @@ test('passes requests through and injects the faults its rules name, in turn', a
     const plain = await put(proxy.url);
     assert.equal(plain.status, 200);
     assert.equal(plain.headers.get('etag'), '"e"');
-    proxy.setRules([{ method: 'PUT', query: 'partNumber', limit: 4, faults: ['slowdown', 'drop-etag', 'cut-body', 'reset'] }]);
+    proxy.setRules([
+      { method: 'PUT', query: 'partNumber', limit: 4, faults: ['slowdown', 'drop-etag', 'cut-body', 'reset'] },
+    ]);
     const slow = await put(proxy.url);
     assert.equal(slow.status, 503);
     assert.match(await slow.text(), /<Code>SlowDown<\/Code>/);
@@ -36,7 +46,15 @@ test('passes requests through and injects the faults its rules name, in turn', a
     await assert.rejects(put(proxy.url), 'the connection was reset');
     assert.equal((await put(proxy.url)).status, 200, 'the limit is spent');
     assert.equal((await fetch(`${proxy.url}/b/k`)).status, 200, 'other requests pass');
-    assert.deepEqual([proxy.stats.faults.slowdown, proxy.stats.faults['drop-etag'], proxy.stats.faults['cut-body'], proxy.stats.faults.reset], [1, 1, 1, 1]);
+    assert.deepEqual(
+      [
+        proxy.stats.faults.slowdown,
+        proxy.stats.faults['drop-etag'],
+        proxy.stats.faults['cut-body'],
+        proxy.stats.faults.reset,
+      ],
+      [1, 1, 1, 1],
+    );
   } finally {
     proxy.close();
   }

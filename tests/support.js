@@ -18,7 +18,9 @@ export function stsCredentials(backend, override) {
   return provider;
 }
 
-export function issuedSecrets(provider) { return provider.issued(); }
+export function issuedSecrets(provider) {
+  return provider.issued();
+}
 
 /** A `presign` callback backed by the backend; `.count(operation)` counts calls per operation. */
 export function presigner(backend) {
@@ -26,7 +28,9 @@ export function presigner(backend) {
   const presign = async (request) => {
     counts[request.operation] = (counts[request.operation] ?? 0) + 1;
     const answer = await fetch(`${backend}/presign`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
     });
     if (!answer.ok) throw new Error(`presign: ${answer.status} ${await answer.text()}`);
     return answer.json();
@@ -68,15 +72,22 @@ export function expiringCredentials(backend) {
   return provider;
 }
 
-export function callCount(provider) { return provider.calls(); }
-export function operationCount(presign, operation) { return presign.count(operation); }
+export function callCount(provider) {
+  return provider.calls();
+}
+export function operationCount(presign, operation) {
+  return presign.count(operation);
+}
 
 /** Every console line from now on, as it is printed. */
 export function captureConsole() {
   const lines = [];
   for (const method of ['log', 'info', 'warn', 'error', 'debug']) {
     const original = console[method];
-    console[method] = (...args) => { lines.push(args.map(String).join(' ')); original.apply(console, args); };
+    console[method] = (...args) => {
+      lines.push(args.map(String).join(' '));
+      original.apply(console, args);
+    };
   }
   return lines;
 }
@@ -101,11 +112,18 @@ export async function dumpCheckpoints() {
 /** Counts timer ticks on the main thread until stopped: a busy main thread ticks rarely. */
 export function startTicker() {
   const ticker = { ticks: 0, stop: null };
-  const id = setInterval(() => { ticker.ticks += 1; }, 10);
-  ticker.stop = () => { clearInterval(id); return ticker.ticks; };
+  const id = setInterval(() => {
+    ticker.ticks += 1;
+  }, 10);
+  ticker.stop = () => {
+    clearInterval(id);
+    return ticker.ticks;
+  };
   return ticker;
 }
-export function stopTicker(ticker) { return ticker.stop(); }
+export function stopTicker(ticker) {
+  return ticker.stop();
+}
 
 /** A File with this name, bytes and modification date. */
 export function makeFile(bytes, name, lastModified) {

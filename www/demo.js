@@ -3,11 +3,11 @@
 // pause/resume/cancel per file and for all, resume after a reload, and the bucket's unfinished
 // multipart uploads with abort buttons.
 import { createUploader, preload } from '../pkg/index.js';
-import { Queue } from './queue.js';
-import { explain } from './messages.js';
+import { h } from './dom.js';
 import * as format from './format.js';
 import * as handles from './handles.js';
-import { h } from './dom.js';
+import { explain } from './messages.js';
+import { Queue } from './queue.js';
 
 const $ = (selector) => document.querySelector(selector);
 const queue = new Queue({ limit: 2 });
@@ -26,7 +26,9 @@ async function getJson(url, init) {
 
 function settings() {
   const target = targets.find((t) => t.id === $('#target').value) ?? targets[0];
-  const mode = target.modes.includes(document.forms.settings.mode.value) ? document.forms.settings.mode.value : target.modes[0];
+  const mode = target.modes.includes(document.forms.settings.mode.value)
+    ? document.forms.settings.mode.value
+    : target.modes[0];
   return { target, mode };
 }
 
@@ -36,9 +38,17 @@ function uploader({ target, mode } = settings()) {
   if (!uploaders.has(id)) {
     const { provider, endpoint, bucket, region } = target;
     const q = `target=${encodeURIComponent(target.id)}`;
-    const signing = mode === 'sts'
-      ? { credentials: () => getJson(`/credentials?${q}`) }
-      : { presign: (request) => getJson(`/presign?${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) }) };
+    const signing =
+      mode === 'sts'
+        ? { credentials: () => getJson(`/credentials?${q}`) }
+        : {
+            presign: (request) =>
+              getJson(`/presign?${q}`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(request),
+              }),
+          };
     uploaders.set(id, createUploader({ provider, endpoint, bucket, region, ...signing }));
   }
   return uploaders.get(id);
@@ -50,7 +60,8 @@ function showSettings() {
     input.disabled = !target.modes.includes(input.value);
     input.checked = input.value === mode;
   }
-  $('#target-hint').textContent = `To bucket “${target.bucket}” on ${target.label} · ${new URL(target.endpoint).host} · ${mode === 'sts' ? 'signed here with temporary keys' : 'each request presigned by the backend'}`;
+  $('#target-hint').textContent =
+    `To bucket “${target.bucket}” on ${target.label} · ${new URL(target.endpoint).host} · ${mode === 'sts' ? 'signed here with temporary keys' : 'each request presigned by the backend'}`;
   localStorage.setItem('partwise-demo:settings', JSON.stringify({ target: target.id, mode }));
 }
 
@@ -58,7 +69,13 @@ async function loadSettings() {
   const all = await getJson('/targets');
   targets = all.filter((t) => t.configured !== false);
   for (const t of all) {
-    $('#target').append(h('option', { value: t.id, disabled: t.configured === false }, t.configured === false ? `${t.label} (not configured)` : t.label));
+    $('#target').append(
+      h(
+        'option',
+        { value: t.id, disabled: t.configured === false },
+        t.configured === false ? `${t.label} (not configured)` : t.label,
+      ),
+    );
   }
   const saved = JSON.parse(localStorage.getItem('partwise-demo:settings') ?? '{}');
   if (targets.some((t) => t.id === saved.target)) $('#target').value = saved.target;
@@ -78,7 +95,12 @@ function keyFor(name) {
 function add(entries, key = null) {
   const { target } = settings();
   for (const { file, handle } of entries) {
-    const item = queue.add(file, { uploader: uploader(), key: key ?? keyFor(file.name), provider: target.provider, handle });
+    const item = queue.add(file, {
+      uploader: uploader(),
+      key: key ?? keyFor(file.name),
+      provider: target.provider,
+      handle,
+    });
     if (handle) handles.keep(item.key, handle);
   }
   showResumable();
@@ -100,51 +122,101 @@ function notice(text) {
 
 // ---- the queue ----
 
-const LABELS = { waiting: 'Waiting', uploading: 'Uploading', paused: 'Paused', complete: 'Done', error: 'Failed', aborted: 'Cancelled' };
+const LABELS = {
+  waiting: 'Waiting',
+  uploading: 'Uploading',
+  paused: 'Paused',
+  complete: 'Done',
+  error: 'Failed',
+  aborted: 'Cancelled',
+};
 
 function detail(item) {
   const p = item.progress;
   const size = item.file.size;
   const loaded = p?.loaded ?? 0;
   switch (item.state) {
-    case 'waiting': return `${format.bytes(size)} · waiting for a free slot`;
-    case 'paused': return `Paused at ${format.bytes(loaded)} of ${format.bytes(size)} · resumable, even after a reload`;
+    case 'waiting':
+      return `${format.bytes(size)} · waiting for a free slot`;
+    case 'paused':
+      return `Paused at ${format.bytes(loaded)} of ${format.bytes(size)} · resumable, even after a reload`;
     case 'complete': {
       const ms = item.finishedAt - item.startedAt;
       return `${format.bytes(item.result.size)} in ${item.result.parts} part${item.result.parts === 1 ? '' : 's'} · ${format.duration(ms)} · ${format.speed(item.result.size / (ms / 1000))} on average`;
     }
-    case 'aborted': return 'Cancelled · nothing left on the server';
-    case 'error': return `Stopped at ${format.bytes(loaded)} of ${format.bytes(size)} · progress is saved`;
+    case 'aborted':
+      return 'Cancelled · nothing left on the server';
+    case 'error':
+      return `Stopped at ${format.bytes(loaded)} of ${format.bytes(size)} · progress is saved`;
     default: {
-      if (item.retry) return `Retrying${item.retry.partNumber ? ` part ${item.retry.partNumber}` : ''} in ${format.duration(item.retry.delayMs)} (${item.retry.error.providerCode ?? item.retry.error.code})`;
+      if (item.retry)
+        return `Retrying${item.retry.partNumber ? ` part ${item.retry.partNumber}` : ''} in ${format.duration(item.retry.delayMs)} (${item.retry.error.providerCode ?? item.retry.error.code})`;
       if (!p) return `${format.bytes(size)} · starting`;
       const parts = `${p.partsDone} of ${p.partsTotal} parts done`;
-      return [`${format.bytes(loaded)} of ${format.bytes(p.total)}`, parts, p.bytesPerSecond ? format.speed(p.bytesPerSecond) : null, format.eta(p.etaSeconds) || null].filter(Boolean).join(' · ');
+      return [
+        `${format.bytes(loaded)} of ${format.bytes(p.total)}`,
+        parts,
+        p.bytesPerSecond ? format.speed(p.bytesPerSecond) : null,
+        format.eta(p.etaSeconds) || null,
+      ]
+        .filter(Boolean)
+        .join(' · ');
     }
   }
 }
 
 function controls(item) {
   const name = item.file.name;
-  const button = (label, onclick, extra = '') => h('button', { type: 'button', class: `ghost small ${extra}`, 'aria-label': `${label} ${name}`, onclick }, label);
+  const button = (label, onclick, extra = '') =>
+    h('button', { type: 'button', class: `ghost small ${extra}`, 'aria-label': `${label} ${name}`, onclick }, label);
   switch (item.state) {
     case 'waiting':
-    case 'uploading': return [button('Pause', () => queue.pause(item)), button('Cancel', () => queue.cancel(item), 'danger')];
-    case 'paused': return [button('Resume', () => queue.resume(item), 'primary'), button('Cancel', () => queue.cancel(item), 'danger')];
-    case 'error': return [button('Retry', () => queue.retryFailed(item), 'primary'), button('Discard', () => discard(item), 'danger')];
-    default: return [button('Remove', () => queue.remove(item))];
+    case 'uploading':
+      return [button('Pause', () => queue.pause(item)), button('Cancel', () => queue.cancel(item), 'danger')];
+    case 'paused':
+      return [
+        button('Resume', () => queue.resume(item), 'primary'),
+        button('Cancel', () => queue.cancel(item), 'danger'),
+      ];
+    case 'error':
+      return [
+        button('Retry', () => queue.retryFailed(item), 'primary'),
+        button('Discard', () => discard(item), 'danger'),
+      ];
+    default:
+      return [button('Remove', () => queue.remove(item))];
   }
 }
 
 function problem(item) {
   if (item.state !== 'error') return null;
   const { title, fix, snippet } = explain(item.error, { provider: item.provider });
-  return h('div', { class: 'problem', role: 'alert' },
+  return h(
+    'div',
+    { class: 'problem', role: 'alert' },
     h('strong', {}, title),
     h('p', {}, fix),
     snippet ? h('pre', {}, h('code', {}, snippet)) : null,
-    snippet ? h('button', { type: 'button', class: 'ghost small', onclick: (e) => navigator.clipboard?.writeText(snippet).then(() => { e.target.textContent = 'Copied'; }) }, 'Copy rule') : null,
-    h('p', { class: 'code' }, `${item.error.code}${item.error.providerCode ? ` · ${item.error.providerCode}` : ''}${item.error.status ? ` · HTTP ${item.error.status}` : ''}`));
+    snippet
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost small',
+            onclick: (e) =>
+              navigator.clipboard?.writeText(snippet).then(() => {
+                e.target.textContent = 'Copied';
+              }),
+          },
+          'Copy rule',
+        )
+      : null,
+    h(
+      'p',
+      { class: 'code' },
+      `${item.error.code}${item.error.providerCode ? ` · ${item.error.providerCode}` : ''}${item.error.status ? ` · HTTP ${item.error.status}` : ''}`,
+    ),
+  );
 }
 
 /** The row's parts, made once: progress updates change text and widths in place, so a button
@@ -159,12 +231,25 @@ function rowOf(item) {
     controls: h('span', { class: 'controls' }),
     problem: h('div'),
   };
-  parts.bar = h('div', { class: 'bar', role: 'progressbar', 'aria-label': `${item.file.name} progress`, 'aria-valuemin': '0', 'aria-valuemax': '100' }, parts.fill);
-  row = h('li', { class: 'row item', dataset: { key: item.key } },
+  parts.bar = h(
+    'div',
+    {
+      class: 'bar',
+      role: 'progressbar',
+      'aria-label': `${item.file.name} progress`,
+      'aria-valuemin': '0',
+      'aria-valuemax': '100',
+    },
+    parts.fill,
+  );
+  row = h(
+    'li',
+    { class: 'row item', dataset: { key: item.key } },
     h('div', { class: 'item-title' }, h('span', { class: 'name', title: item.key }, item.file.name), parts.badge),
     parts.bar,
     h('div', { class: 'item-foot' }, parts.detail, parts.controls),
-    parts.problem);
+    parts.problem,
+  );
   row.parts = parts;
   rows.set(item.id, row);
   $('#queue').append(row);
@@ -177,7 +262,12 @@ const SAME_PLACE = { Pause: 'Resume', Resume: 'Pause', Retry: 'Pause', Cancel: '
 function render(item) {
   const row = rowOf(item);
   const { badge, bar, fill, detail: text, controls: buttons, problem: slot } = row.parts;
-  const fraction = item.state === 'complete' ? 1 : item.progress && item.progress.total ? item.progress.loaded / item.progress.total : 0;
+  const fraction =
+    item.state === 'complete'
+      ? 1
+      : item.progress && item.progress.total
+        ? item.progress.loaded / item.progress.total
+        : 0;
   bar.setAttribute('aria-valuenow', String(Math.floor(fraction * 100)));
   fill.style.width = `${(fraction * 100).toFixed(2)}%`;
   text.textContent = detail(item);
@@ -191,7 +281,11 @@ function render(item) {
   slot.replaceChildren(problem(item) ?? '');
   if (focused) {
     const next = [...buttons.querySelectorAll('button')];
-    (next.find((b) => b.textContent === focused) ?? next.find((b) => b.textContent === SAME_PLACE[focused]) ?? next[0])?.focus();
+    (
+      next.find((b) => b.textContent === focused) ??
+      next.find((b) => b.textContent === SAME_PLACE[focused]) ??
+      next[0]
+    )?.focus();
   }
 }
 
@@ -200,10 +294,18 @@ function summarize() {
   $('#empty').hidden = items.length > 0;
   const open = items.filter((i) => i.open);
   const done = items.filter((i) => i.state === 'complete').length;
-  const speed = items.filter((i) => i.state === 'uploading').reduce((sum, i) => sum + (i.progress?.bytesPerSecond ?? 0), 0);
+  const speed = items
+    .filter((i) => i.state === 'uploading')
+    .reduce((sum, i) => sum + (i.progress?.bytesPerSecond ?? 0), 0);
   const left = open.reduce((sum, i) => sum + (i.file.size - (i.progress?.loaded ?? 0)), 0);
   $('#summary').textContent = items.length
-    ? [`${done} of ${items.length} done`, speed ? format.speed(speed) : null, speed && left ? format.eta(left / speed) : null].filter(Boolean).join(' · ')
+    ? [
+        `${done} of ${items.length} done`,
+        speed ? format.speed(speed) : null,
+        speed && left ? format.eta(left / speed) : null,
+      ]
+        .filter(Boolean)
+        .join(' · ')
     : '';
   $('#pause-all').disabled = !items.some((i) => i.state === 'uploading' || i.state === 'waiting');
   $('#resume-all').disabled = !items.some((i) => i.state === 'paused');
@@ -214,7 +316,10 @@ queue.addEventListener('change', ({ detail: item }) => {
   render(item);
   summarize();
   if (['complete', 'aborted'].includes(item.state)) handles.forget(item.key);
-  if (['complete', 'aborted', 'error'].includes(item.state)) { showServer(); if (item.state !== 'complete') showResumable(); }
+  if (['complete', 'aborted', 'error'].includes(item.state)) {
+    showServer();
+    if (item.state !== 'complete') showResumable();
+  }
 });
 queue.addEventListener('remove', ({ detail: item }) => {
   rows.get(item.id)?.remove();
@@ -239,19 +344,70 @@ async function showResumable() {
   // Files in the queue (running, paused or failed with a Retry button) are not listed again.
   const stored = (await uploader().checkpoints()).filter((c) => !queue.has(c.key));
   const list = $('#resumable-list');
-  const items = await Promise.all(stored.map(async (c) => {
-    const handle = await handles.find(c.key);
-    const partsTotal = Math.max(1, Math.ceil(c.size / c.partSize));
-    const resume = handle
-      ? h('button', { type: 'button', class: 'primary small', 'aria-label': `Continue ${c.name}`, onclick: () => continueWith(c, handle) }, 'Continue')
-      : h('button', { type: 'button', class: 'primary small', 'aria-label': `Choose ${c.name} to continue`, onclick: () => { resumeTarget = c; $('#pick-again').click(); } }, 'Choose file…');
-    return h('li', { class: 'row', dataset: { key: c.key } },
-      h('div', { class: 'item-title' }, h('span', { class: 'name', title: c.key }, c.name), h('span', { class: 'badge paused' }, `${c.partsDone} of ${partsTotal} parts`)),
-      h('div', { class: 'item-foot' },
-        h('span', { class: 'detail' }, `${format.bytes(c.size)} · started ${format.when(c.createdAt)}${handle ? '' : ' · choose the same file to continue'}`),
-        h('span', { class: 'controls' }, resume,
-          h('button', { type: 'button', class: 'ghost small danger', 'aria-label': `Discard ${c.name}`, onclick: () => forgetStored(c) }, 'Discard'))));
-  }));
+  const items = await Promise.all(
+    stored.map(async (c) => {
+      const handle = await handles.find(c.key);
+      const partsTotal = Math.max(1, Math.ceil(c.size / c.partSize));
+      const resume = handle
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary small',
+              'aria-label': `Continue ${c.name}`,
+              onclick: () => continueWith(c, handle),
+            },
+            'Continue',
+          )
+        : h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary small',
+              'aria-label': `Choose ${c.name} to continue`,
+              onclick: () => {
+                resumeTarget = c;
+                $('#pick-again').click();
+              },
+            },
+            'Choose file…',
+          );
+      return h(
+        'li',
+        { class: 'row', dataset: { key: c.key } },
+        h(
+          'div',
+          { class: 'item-title' },
+          h('span', { class: 'name', title: c.key }, c.name),
+          h('span', { class: 'badge paused' }, `${c.partsDone} of ${partsTotal} parts`),
+        ),
+        h(
+          'div',
+          { class: 'item-foot' },
+          h(
+            'span',
+            { class: 'detail' },
+            `${format.bytes(c.size)} · started ${format.when(c.createdAt)}${handle ? '' : ' · choose the same file to continue'}`,
+          ),
+          h(
+            'span',
+            { class: 'controls' },
+            resume,
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost small danger',
+                'aria-label': `Discard ${c.name}`,
+                onclick: () => forgetStored(c),
+              },
+              'Discard',
+            ),
+          ),
+        ),
+      );
+    }),
+  );
   if (query !== resumableQuery) return; // a later refresh is under way
   list.replaceChildren(...items);
   $('#resumable').hidden = items.length === 0;
@@ -281,7 +437,9 @@ $('#pick-again').addEventListener('change', () => {
   $('#pick-again').value = '';
   if (!file || !stored) return;
   if (file.size !== stored.size) {
-    notice(`“${file.name}” is not the file this upload started with (${format.bytes(file.size)}, expected ${stored.name}, ${format.bytes(stored.size)}).`);
+    notice(
+      `“${file.name}” is not the file this upload started with (${format.bytes(file.size)}, expected ${stored.name}, ${format.bytes(stored.size)}).`,
+    );
     return;
   }
   notice('');
@@ -296,15 +454,49 @@ async function showServer() {
   const list = $('#server-list');
   const query = ++serverQuery;
   try {
-    const uploads = (await uploader().listUploads({ prefix: '' })).sort((a, b) => String(b.initiated).localeCompare(String(a.initiated)));
+    const uploads = (await uploader().listUploads({ prefix: '' })).sort((a, b) =>
+      String(b.initiated).localeCompare(String(a.initiated)),
+    );
     if (query !== serverQuery) return; // a later refresh is under way
-    list.replaceChildren(...uploads.map((u) => h('li', { class: 'row', dataset: { key: u.key } },
-      h('div', { class: 'item-foot' },
-        h('span', { class: 'detail' }, h('span', { class: 'name' }, u.key), u.initiated ? ` · started ${format.when(u.initiated)}` : '', queue.has(u.key) ? ' · in this page’s queue' : ''),
-        h('span', { class: 'controls' }, h('button', {
-          type: 'button', class: 'ghost small danger', 'aria-label': `Abort ${u.key}`,
-          onclick: async () => { await uploader().abortUpload(u).catch((error) => notice(explain(error).title)); showServer(); showResumable(); },
-        }, 'Abort'))))));
+    list.replaceChildren(
+      ...uploads.map((u) =>
+        h(
+          'li',
+          { class: 'row', dataset: { key: u.key } },
+          h(
+            'div',
+            { class: 'item-foot' },
+            h(
+              'span',
+              { class: 'detail' },
+              h('span', { class: 'name' }, u.key),
+              u.initiated ? ` · started ${format.when(u.initiated)}` : '',
+              queue.has(u.key) ? ' · in this page’s queue' : '',
+            ),
+            h(
+              'span',
+              { class: 'controls' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'ghost small danger',
+                  'aria-label': `Abort ${u.key}`,
+                  onclick: async () => {
+                    await uploader()
+                      .abortUpload(u)
+                      .catch((error) => notice(explain(error).title));
+                    showServer();
+                    showResumable();
+                  },
+                },
+                'Abort',
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     $('#server-empty').hidden = uploads.length > 0;
     $('#server-empty').textContent = 'None.';
   } catch (error) {
@@ -317,14 +509,22 @@ async function showServer() {
 
 // ---- wiring ----
 
-$('#choose').addEventListener('click', (event) => { event.stopPropagation(); choose(); });
-$('#drop').addEventListener('click', (event) => { if (event.target === event.currentTarget || !event.target.closest('button')) choose(); });
+$('#choose').addEventListener('click', (event) => {
+  event.stopPropagation();
+  choose();
+});
+$('#drop').addEventListener('click', (event) => {
+  if (event.target === event.currentTarget || !event.target.closest('button')) choose();
+});
 $('#files').addEventListener('change', () => {
   add([...$('#files').files].map((file) => ({ file, handle: null })));
   $('#files').value = '';
 });
 for (const type of ['dragenter', 'dragover']) {
-  $('#drop').addEventListener(type, (event) => { event.preventDefault(); $('#drop').classList.add('over'); });
+  $('#drop').addEventListener(type, (event) => {
+    event.preventDefault();
+    $('#drop').classList.add('over');
+  });
 }
 $('#drop').addEventListener('dragleave', () => $('#drop').classList.remove('over'));
 $('#drop').addEventListener('drop', (event) => {
@@ -339,7 +539,11 @@ $('#pause-all').addEventListener('click', () => queue.pauseAll());
 $('#resume-all').addEventListener('click', () => queue.resumeAll());
 $('#cancel-all').addEventListener('click', () => queue.cancelAll());
 $('#refresh').addEventListener('click', () => showServer());
-$('#settings').addEventListener('change', () => { showSettings(); showResumable(); showServer(); });
+$('#settings').addEventListener('change', () => {
+  showSettings();
+  showResumable();
+  showServer();
+});
 
 try {
   await Promise.all([loadSettings(), preload()]);

@@ -44,7 +44,10 @@ export const forget = (key) => run('readwrite', (store) => store.delete(key));
 /** The file behind `handle`, asking for read permission if the browser wants it (needs a click). */
 export async function fileOf(handle) {
   const options = { mode: 'read' };
-  if ((await handle.queryPermission?.(options)) === 'prompt' && (await handle.requestPermission(options)) !== 'granted') {
+  if (
+    (await handle.queryPermission?.(options)) === 'prompt' &&
+    (await handle.requestPermission(options)) !== 'granted'
+  ) {
     throw new Error('Permission to read the file was not granted.');
   }
   return handle.getFile();
@@ -62,8 +65,10 @@ export function dropped(dataTransfer) {
   if (!items.length) return Promise.resolve([...(dataTransfer.files ?? [])].map((file) => ({ file, handle: null })));
   // Both are read synchronously, before the event ends and the items are emptied.
   const entries = items.map((item) => ({ file: item.getAsFile(), handle: item.getAsFileSystemHandle?.() ?? null }));
-  return Promise.all(entries.map(async ({ file, handle }) => {
-    const h = await Promise.resolve(handle).catch(() => null);
-    return { file, handle: h?.kind === 'file' ? h : null };
-  }));
+  return Promise.all(
+    entries.map(async ({ file, handle }) => {
+      const h = await Promise.resolve(handle).catch(() => null);
+      return { file, handle: h?.kind === 'file' ? h : null };
+    }),
+  );
 }

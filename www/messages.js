@@ -25,15 +25,33 @@ ${expose}
 }
 
 const PROVIDER_CODES = {
-  SignatureDoesNotMatch: ['The storage service rejected the request’s signature.', 'Check the secret key the backend uses, and that this computer’s clock is right.'],
-  InvalidAccessKeyId: ['The storage service doesn’t know the access key (or the temporary key has expired).', 'Check the backend’s access key; temporary keys are renewed automatically, so a repeat means the backend hands out stale ones.'],
-  AccessDenied: ['The credentials aren’t allowed to write here.', 'Give the uploader role (or the presigning user) write access to this bucket and key prefix.'],
+  SignatureDoesNotMatch: [
+    'The storage service rejected the request’s signature.',
+    'Check the secret key the backend uses, and that this computer’s clock is right.',
+  ],
+  InvalidAccessKeyId: [
+    'The storage service doesn’t know the access key (or the temporary key has expired).',
+    'Check the backend’s access key; temporary keys are renewed automatically, so a repeat means the backend hands out stale ones.',
+  ],
+  AccessDenied: [
+    'The credentials aren’t allowed to write here.',
+    'Give the uploader role (or the presigning user) write access to this bucket and key prefix.',
+  ],
   NoSuchBucket: ['The bucket doesn’t exist.', 'Check the bucket name and the endpoint’s region.'],
-  NoSuchUpload: ['The upload no longer exists on the server (it was completed or aborted elsewhere).', 'Add the file again to start a new upload.'],
-  RequestTimeTooSkewed: ['This computer’s clock is too far off the server’s.', 'Set the clock automatically in the system settings, then resume.'],
+  NoSuchUpload: [
+    'The upload no longer exists on the server (it was completed or aborted elsewhere).',
+    'Add the file again to start a new upload.',
+  ],
+  RequestTimeTooSkewed: [
+    'This computer’s clock is too far off the server’s.',
+    'Set the clock automatically in the system settings, then resume.',
+  ],
   EntityTooSmall: ['A part was smaller than the service allows.', 'Use a part size of at least 5 MiB.'],
   InvalidPart: ['The server is missing a part the upload refers to.', 'Cancel the upload and add the file again.'],
-  BadDigest: ['A part arrived damaged (its MD5 didn’t match).', 'Resume: the part is sent again. If it repeats, a proxy is changing the data.'],
+  BadDigest: [
+    'A part arrived damaged (its MD5 didn’t match).',
+    'Resume: the part is sent again. If it repeats, a proxy is changing the data.',
+  ],
   QuotaExceeded: ['The bucket’s quota is used up.', 'Free space or raise the quota, then resume.'],
 };
 
@@ -57,7 +75,10 @@ export function explain(error, { provider = 's3', origin = location.origin } = {
         snippet: corsRule(provider, origin),
       };
     case 'CredentialsError':
-      return { title: 'The backend didn’t hand out upload credentials.', fix: `Check that the backend is running and configured for this bucket: ${error.message}` };
+      return {
+        title: 'The backend didn’t hand out upload credentials.',
+        fix: `Check that the backend is running and configured for this bucket: ${error.message}`,
+      };
     case 'TooLarge':
       return { title: 'The file is larger than this service accepts in one object.', fix: error.message };
     case 'CheckpointInvalid':

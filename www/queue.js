@@ -23,7 +23,9 @@ class Item {
   }
 
   /** Whether it is still to finish (waiting, uploading or paused). */
-  get open() { return ['waiting', 'uploading', 'paused'].includes(this.state); }
+  get open() {
+    return ['waiting', 'uploading', 'paused'].includes(this.state);
+  }
 }
 
 export class Queue extends EventTarget {
@@ -43,7 +45,9 @@ export class Queue extends EventTarget {
   }
 
   /** Whether the queue holds `key`: running, waiting, paused, or failed with a checkpoint to retry. */
-  has(key) { return this.items.some((item) => item.key === key && (item.open || item.state === 'error')); }
+  has(key) {
+    return this.items.some((item) => item.key === key && (item.open || item.state === 'error'));
+  }
 
   pause(item) {
     if (item.state === 'waiting') this.#set(item, 'paused');
@@ -53,7 +57,10 @@ export class Queue extends EventTarget {
   resume(item) {
     if (item.state !== 'paused') return;
     if (item.task) item.task.resume();
-    else { this.#set(item, 'waiting'); this.#pump(); }
+    else {
+      this.#set(item, 'waiting');
+      this.#pump();
+    }
   }
 
   cancel(item) {
@@ -77,12 +84,20 @@ export class Queue extends EventTarget {
     this.dispatchEvent(new CustomEvent('remove', { detail: item }));
   }
 
-  pauseAll() { for (const item of this.items) this.pause(item); }
-  resumeAll() { for (const item of this.items) this.resume(item); }
-  cancelAll() { for (const item of this.items) this.cancel(item); }
+  pauseAll() {
+    for (const item of this.items) this.pause(item);
+  }
+  resumeAll() {
+    for (const item of this.items) this.resume(item);
+  }
+  cancelAll() {
+    for (const item of this.items) this.cancel(item);
+  }
 
   /** Paused files hold no slot: they use no bandwidth, and the next file may start meanwhile. */
-  #running() { return this.items.filter((item) => item.state === 'uploading').length; }
+  #running() {
+    return this.items.filter((item) => item.state === 'uploading').length;
+  }
 
   #pump() {
     for (const item of this.items) {
@@ -96,16 +111,32 @@ export class Queue extends EventTarget {
     const task = item.uploader.upload(item.file, { key: item.key });
     item.task = task;
     this.#set(item, 'uploading');
-    task.addEventListener('progress', ({ detail }) => { item.progress = detail; item.retry = null; this.#changed(item); });
-    task.addEventListener('retry', ({ detail }) => { item.retry = detail; this.#changed(item); });
+    task.addEventListener('progress', ({ detail }) => {
+      item.progress = detail;
+      item.retry = null;
+      this.#changed(item);
+    });
+    task.addEventListener('retry', ({ detail }) => {
+      item.retry = detail;
+      this.#changed(item);
+    });
     task.addEventListener('statechange', ({ detail }) => {
       if (detail.state === 'uploading' || detail.state === 'paused') this.#set(item, detail.state);
       this.#pump();
     });
-    task.done.then(
-      (result) => { item.result = result; item.finishedAt = performance.now(); this.#set(item, 'complete'); },
-      (error) => { item.error = error; this.#set(item, error.code === 'Aborted' ? 'aborted' : 'error'); },
-    ).finally(() => this.#pump());
+    task.done
+      .then(
+        (result) => {
+          item.result = result;
+          item.finishedAt = performance.now();
+          this.#set(item, 'complete');
+        },
+        (error) => {
+          item.error = error;
+          this.#set(item, error.code === 'Aborted' ? 'aborted' : 'error');
+        },
+      )
+      .finally(() => this.#pump());
   }
 
   #set(item, state) {

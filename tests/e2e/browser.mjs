@@ -1,15 +1,27 @@
 // Shared by the Playwright tests: Debian's Chromium, started the way this machine needs, and the
 // store's objects read back with the development keys.
 import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { chromium } from 'playwright-core';
-import { S3Client, AbortMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 
 /** Headless Debian Chromium with no background network traffic. */
 export function launchChromium() {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -30,12 +42,15 @@ const clients = new Map();
  * development keys (never given to a page). */
 export function store(env = process.env) {
   if (!clients.has(env.PARTWISE_TEST_ENDPOINT)) {
-    clients.set(env.PARTWISE_TEST_ENDPOINT, new S3Client({
-      endpoint: env.PARTWISE_TEST_ENDPOINT,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: env.PARTWISE_TEST_SECRET_KEY },
-    }));
+    clients.set(
+      env.PARTWISE_TEST_ENDPOINT,
+      new S3Client({
+        endpoint: env.PARTWISE_TEST_ENDPOINT,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: env.PARTWISE_TEST_SECRET_KEY },
+      }),
+    );
   }
   return clients.get(env.PARTWISE_TEST_ENDPOINT);
 }
@@ -48,14 +63,18 @@ export async function readObject(key, env = process.env) {
 
 /** The store's unfinished multipart uploads under `prefix`. */
 export async function unfinishedUploads(prefix) {
-  const answer = await store().send(new ListMultipartUploadsCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Prefix: prefix }));
+  const answer = await store().send(
+    new ListMultipartUploadsCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Prefix: prefix }),
+  );
   return (answer.Uploads ?? []).map((u) => ({ key: u.Key, uploadId: u.UploadId }));
 }
 
 /** Aborts the store's unfinished uploads under `prefix` (a test's leftovers). */
 export async function abortUnfinished(prefix) {
   for (const u of await unfinishedUploads(prefix)) {
-    await store().send(new AbortMultipartUploadCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: u.key, UploadId: u.uploadId }));
+    await store().send(
+      new AbortMultipartUploadCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: u.key, UploadId: u.uploadId }),
+    );
   }
 }
 
@@ -63,7 +82,14 @@ export async function abortUnfinished(prefix) {
 export function pseudoRandom(size, seed = 2463534242) {
   const bytes = Buffer.alloc(size);
   let x = seed >>> 0;
-  for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
+  for (let i = 0; i < size; i += 1) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    bytes[i] = x & 255;
+  }
   return bytes;
 }
 
@@ -77,45 +103,100 @@ export function pseudoRandom(size, seed = 2463534242) {
  * aborted on the server after its checkpoint was looked at, unless `abortOnFailure` is false.
  * With `input` (a selector), the file is the one chosen in that `<input type=file>` instead.
  */
-export function uploadInPage(page, { key, size, seed, endpoint, options = {}, pauseAfterParts, presigned = false, credentialsFunction, abortOnFailure = true, input }) {
-  return page.evaluate(async ({ key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction, abortOnFailure, input }) => {
-    const { createUploader } = await import('/pkg/index.js');
-    const [target] = await (await fetch('/targets')).json();
-    const generated = () => {
-      const bytes = new Uint8Array(size);
-      let x = seed >>> 0;
-      for (let i = 0; i < size; i += 1) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; bytes[i] = x & 255; }
-      return new File([bytes], 'odd.bin', { lastModified: 1 });
-    };
-    const file = input ? document.querySelector(input).files[0] : generated();
-    const uploader = createUploader({
-      provider: target.provider, endpoint: endpoint ?? target.endpoint, bucket: target.bucket, region: target.region,
-      ...(presigned
-        ? { presign: async (request) => (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json() }
-        : { credentials: credentialsFunction ? () => window[credentialsFunction]() : async () => (await fetch('/credentials')).json() }),
-      partSize: 5 * 1024 * 1024, concurrency: 4, stallTimeoutMs: 1500,
-      retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
-      ...options,
-    });
-    const task = uploader.upload(file, { key });
-    const retries = [];
-    task.addEventListener('retry', ({ detail }) => retries.push({ part: detail.partNumber, code: detail.error.providerCode ?? detail.error.code }));
-    window.partsUploaded = 0;
-    const paused = new Promise((resolve) => {
-      task.addEventListener('part', () => {
-        window.partsUploaded += 1;
-        if (window.partsUploaded === pauseAfterParts) task.pause();
+export function uploadInPage(
+  page,
+  {
+    key,
+    size,
+    seed,
+    endpoint,
+    options = {},
+    pauseAfterParts,
+    presigned = false,
+    credentialsFunction,
+    abortOnFailure = true,
+    input,
+  },
+) {
+  return page.evaluate(
+    async ({
+      key,
+      size,
+      seed,
+      endpoint,
+      options,
+      pauseAfterParts,
+      presigned,
+      credentialsFunction,
+      abortOnFailure,
+      input,
+    }) => {
+      const { createUploader } = await import('/pkg/index.js');
+      const [target] = await (await fetch('/targets')).json();
+      const generated = () => {
+        const bytes = new Uint8Array(size);
+        let x = seed >>> 0;
+        for (let i = 0; i < size; i += 1) {
+          x ^= x << 13;
+          x >>>= 0;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          x >>>= 0;
+          bytes[i] = x & 255;
+        }
+        return new File([bytes], 'odd.bin', { lastModified: 1 });
+      };
+      const file = input ? document.querySelector(input).files[0] : generated();
+      const uploader = createUploader({
+        provider: target.provider,
+        endpoint: endpoint ?? target.endpoint,
+        bucket: target.bucket,
+        region: target.region,
+        ...(presigned
+          ? {
+              presign: async (request) =>
+                (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json(),
+            }
+          : {
+              credentials: credentialsFunction
+                ? () => window[credentialsFunction]()
+                : async () => (await fetch('/credentials')).json(),
+            }),
+        partSize: 5 * 1024 * 1024,
+        concurrency: 4,
+        stallTimeoutMs: 1500,
+        retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
+        ...options,
       });
-      task.addEventListener('statechange', ({ detail }) => detail.state === 'paused' && resolve());
-    });
-    const started = performance.now();
-    try {
-      const result = await (pauseAfterParts ? Promise.race([task.done, paused]) : task.done);
-      return { ok: true, result, retries, ms: performance.now() - started, paused: !result };
-    } catch (error) {
-      const checkpoints = (await uploader.checkpoints()).filter((c) => c.key === key);
-      if (abortOnFailure) for (const c of checkpoints) await uploader.abortUpload(c);
-      return { ok: false, error: { code: error.code, message: error.message }, retries, ms: performance.now() - started, checkpointKept: checkpoints.length > 0 };
-    }
-  }, { key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction, abortOnFailure, input });
+      const task = uploader.upload(file, { key });
+      const retries = [];
+      task.addEventListener('retry', ({ detail }) =>
+        retries.push({ part: detail.partNumber, code: detail.error.providerCode ?? detail.error.code }),
+      );
+      window.partsUploaded = 0;
+      const paused = new Promise((resolve) => {
+        task.addEventListener('part', () => {
+          window.partsUploaded += 1;
+          if (window.partsUploaded === pauseAfterParts) task.pause();
+        });
+        task.addEventListener('statechange', ({ detail }) => detail.state === 'paused' && resolve());
+      });
+      const started = performance.now();
+      try {
+        const result = await (pauseAfterParts ? Promise.race([task.done, paused]) : task.done);
+        return { ok: true, result, retries, ms: performance.now() - started, paused: !result };
+      } catch (error) {
+        const checkpoints = (await uploader.checkpoints()).filter((c) => c.key === key);
+        if (abortOnFailure) for (const c of checkpoints) await uploader.abortUpload(c);
+        return {
+          ok: false,
+          error: { code: error.code, message: error.message },
+          retries,
+          ms: performance.now() - started,
+          checkpointKept: checkpoints.length > 0,
+        };
+      }
+    },
+    { key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction, abortOnFailure, input },
+  );
 }

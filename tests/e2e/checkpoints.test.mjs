@@ -1,11 +1,20 @@
 // Checkpoints under stress, in headless Chromium against the test SeaweedFS: damaged records, no
 // IndexedDB at all, and the network gone for 10 s mid-upload. Bytes are always read back.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { abortUnfinished, launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
+import { after, before, test } from 'node:test';
+import {
+  abortUnfinished,
+  launchChromium,
+  md5,
+  pseudoRandom,
+  readObject,
+  startDevServer,
+  uploadInPage,
+} from './browser.mjs';
 
 const MIB = 1024 * 1024;
 let server;
@@ -36,36 +45,58 @@ async function freshPage(initScript) {
 
 /** Applies `change` (a function of the record, as source) to the stored checkpoint of `key`. */
 function changeRecord(page, key, change) {
-  return page.evaluate(async ({ key, change }) => {
-    const db = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('partwise');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const done = (request) => new Promise((resolve, reject) => { request.onsuccess = () => resolve(request.result); request.onerror = () => reject(request.error); });
-    // The page's own connection may still be committing its last write: look for up to 3 s.
-    let record;
-    for (let tries = 0; !record && tries < 30; tries += 1) {
-      if (tries) await new Promise((resolve) => setTimeout(resolve, 100));
-      record = (await done(db.transaction('checkpoints').objectStore('checkpoints').getAll())).find((r) => r.key === key);
-    }
-    if (!record) throw new Error(`no checkpoint for ${key}`);
-    // eslint-disable-next-line no-new-func
-    const changed = new Function('record', `return (${change})(record);`)(structuredClone(record));
-    await done(db.transaction('checkpoints', 'readwrite').objectStore('checkpoints').put({ ...changed, id: record.id }));
-    db.close();
-  }, { key, change: change.toString() });
+  return page.evaluate(
+    async ({ key, change }) => {
+      const db = await new Promise((resolve, reject) => {
+        const open = indexedDB.open('partwise');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const done = (request) =>
+        new Promise((resolve, reject) => {
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      // The page's own connection may still be committing its last write: look for up to 3 s.
+      let record;
+      for (let tries = 0; !record && tries < 30; tries += 1) {
+        if (tries) await new Promise((resolve) => setTimeout(resolve, 100));
+        record = (await done(db.transaction('checkpoints').objectStore('checkpoints').getAll())).find(
+          (r) => r.key === key,
+        );
+      }
+      if (!record) throw new Error(`no checkpoint for ${key}`);
+      // eslint-disable-next-line no-new-func
+      const changed = new Function('record', `return (${change})(record);`)(structuredClone(record));
+      await done(
+        db
+          .transaction('checkpoints', 'readwrite')
+          .objectStore('checkpoints')
+          .put({ ...changed, id: record.id }),
+      );
+      db.close();
+    },
+    { key, change: change.toString() },
+  );
 }
 
 const damage = {
   'damaged (fields missing, junk added)': (r) => ({ schema: r.schema, junk: '\u0000\uffff', key: r.key }),
   'cut short (the second half of its fields gone)': (r) => Object.fromEntries(Object.entries(r).slice(0, 4)),
   'of an old schema': (r) => ({ ...r, schema: 0 }),
-  'with wrong ETags': (r) => ({ ...r, parts: r.parts.map((p) => ({ ...p, etag: '"00000000000000000000000000000000"' })) }),
+  'with wrong ETags': (r) => ({
+    ...r,
+    parts: r.parts.map((p) => ({ ...p, etag: '"00000000000000000000000000000000"' })),
+  }),
   'naming an upload the server does not have': (r) => ({ ...r, uploadId: 'no-such-upload' }),
   'with parts that do not fit the file': (r) => ({ ...r, parts: r.parts.map((p) => ({ ...p, size: p.size + 1 })) }),
 };
-const unreadable = new Set(['damaged (fields missing, junk added)', 'cut short (the second half of its fields gone)', 'of an old schema', 'with parts that do not fit the file']);
+const unreadable = new Set([
+  'damaged (fields missing, junk added)',
+  'cut short (the second half of its fields gone)',
+  'of an old schema',
+  'with parts that do not fit the file',
+]);
 
 for (const [name, change] of Object.entries(damage)) {
   test(`a checkpoint record ${name} is never a crash or a wrong object`, async () => {
@@ -80,7 +111,11 @@ for (const [name, change] of Object.entries(damage)) {
     assert.ok(again.ok, `${JSON.stringify(again.error)}; warnings: ${warnings.join(' | ')}`);
     assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 31)), 'the object is the file');
     assert.ok(!warnings.some((w) => w.startsWith('page error')), warnings.join(' | '));
-    if (unreadable.has(name)) assert.ok(warnings.some((w) => /a stored checkpoint was ignored/.test(w)), `warned: ${warnings.join(' | ')}`);
+    if (unreadable.has(name))
+      assert.ok(
+        warnings.some((w) => /a stored checkpoint was ignored/.test(w)),
+        `warned: ${warnings.join(' | ')}`,
+      );
     await abortUnfinished(key);
     await context.close();
   });
@@ -88,16 +123,35 @@ for (const [name, change] of Object.entries(damage)) {
 
 test('without IndexedDB uploads still complete, without resume, and a warning says so', async () => {
   const { context, page, warnings } = await freshPage(() => {
-    Object.defineProperty(window, 'indexedDB', { get() { throw new DOMException('blocked by the test', 'SecurityError'); } });
+    Object.defineProperty(window, 'indexedDB', {
+      get() {
+        throw new DOMException('blocked by the test', 'SecurityError');
+      },
+    });
   });
   const key = `checkpoints/no-idb-${Date.now()}.bin`;
   const run = await uploadInPage(page, { key, size: 11 * MIB, seed: 32 });
   assert.ok(run.ok, JSON.stringify(run.error));
   assert.equal(md5(await readObject(key)), md5(pseudoRandom(11 * MIB, 32)));
-  assert.ok(warnings.some((w) => /IndexedDB is unavailable.*will not resume/.test(w)), warnings.join(' | '));
-  assert.deepEqual(await page.evaluate(async () => (await import('/pkg/index.js')).createUploader({
-    provider: 's3', endpoint: 'http://127.0.0.1:1', bucket: 'any-bucket', region: 'us-east-1', presign: async () => ({ url: '' }),
-  }).checkpoints()), [], 'no checkpoints to offer');
+  assert.ok(
+    warnings.some((w) => /IndexedDB is unavailable.*will not resume/.test(w)),
+    warnings.join(' | '),
+  );
+  assert.deepEqual(
+    await page.evaluate(async () =>
+      (await import('/pkg/index.js'))
+        .createUploader({
+          provider: 's3',
+          endpoint: 'http://127.0.0.1:1',
+          bucket: 'any-bucket',
+          region: 'us-east-1',
+          presign: async () => ({ url: '' }),
+        })
+        .checkpoints(),
+    ),
+    [],
+    'no checkpoints to offer',
+  );
   await context.close();
 });
 
@@ -128,19 +182,38 @@ test('no secret key, session token or URL signature is left in storage or the co
   });
   for (const mode of ['sts', 'presign']) {
     const key = `checkpoints/secrets-${mode}-${Date.now()}.bin`;
-    const run = await uploadInPage(page, { key, size: 23 * MIB, seed: 34, pauseAfterParts: 2, presigned: mode === 'presign' });
+    const run = await uploadInPage(page, {
+      key,
+      size: 23 * MIB,
+      seed: 34,
+      pauseAfterParts: 2,
+      presigned: mode === 'presign',
+    });
     assert.ok(run.ok && run.paused, JSON.stringify(run));
   }
   const stored = await page.evaluate(async () => {
-    const db = await new Promise((resolve) => { const open = indexedDB.open('partwise'); open.onsuccess = () => resolve(open.result); });
-    const records = await new Promise((resolve) => { const r = db.transaction('checkpoints').objectStore('checkpoints').getAll(); r.onsuccess = () => resolve(r.result); });
-    return { indexedDB: JSON.stringify(records), localStorage: JSON.stringify({ ...localStorage }), sessionStorage: JSON.stringify({ ...sessionStorage }), records: records.length };
+    const db = await new Promise((resolve) => {
+      const open = indexedDB.open('partwise');
+      open.onsuccess = () => resolve(open.result);
+    });
+    const records = await new Promise((resolve) => {
+      const r = db.transaction('checkpoints').objectStore('checkpoints').getAll();
+      r.onsuccess = () => resolve(r.result);
+    });
+    return {
+      indexedDB: JSON.stringify(records),
+      localStorage: JSON.stringify({ ...localStorage }),
+      sessionStorage: JSON.stringify({ ...sessionStorage }),
+      records: records.length,
+    };
   });
   assert.equal(stored.records, 2, 'both paused uploads keep a checkpoint');
-  const secrets = issued.flatMap((answer) => {
-    if (answer.url) return [answer.url, new URL(answer.url).searchParams.get('X-Amz-Signature')];
-    return [answer.secretAccessKey, answer.sessionToken];
-  }).filter(Boolean);
+  const secrets = issued
+    .flatMap((answer) => {
+      if (answer.url) return [answer.url, new URL(answer.url).searchParams.get('X-Amz-Signature')];
+      return [answer.secretAccessKey, answer.sessionToken];
+    })
+    .filter(Boolean);
   assert.ok(secrets.length >= 4, `secrets were issued: ${secrets.length}`);
   for (const [where, text] of Object.entries({ ...stored, console: printed.join('\n') })) {
     for (const secret of secrets) assert.ok(!String(text).includes(secret), `${where} holds ${secret.slice(0, 12)}…`);
@@ -153,14 +226,24 @@ test('reloaded at 10 random points, every resume goes on and no finished part is
   const { context, page } = await freshPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * MIB });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 8 * MIB,
+  });
   const finished = new Set();
   const sentAgain = [];
   const partOf = (request) => {
     const url = new URL(request.url());
-    return request.method() === 'PUT' && url.searchParams.has('partNumber') ? `${url.searchParams.get('uploadId')}#${url.searchParams.get('partNumber')}` : null;
+    return request.method() === 'PUT' && url.searchParams.has('partNumber')
+      ? `${url.searchParams.get('uploadId')}#${url.searchParams.get('partNumber')}`
+      : null;
   };
-  page.on('request', (request) => { const part = partOf(request); if (part && finished.has(part)) sentAgain.push(part); });
+  page.on('request', (request) => {
+    const part = partOf(request);
+    if (part && finished.has(part)) sentAgain.push(part);
+  });
   page.on('requestfinished', async (request) => {
     const part = partOf(request);
     if (part && (await request.response())?.status() === 200) finished.add(part);
@@ -171,15 +254,29 @@ test('reloaded at 10 random points, every resume goes on and no finished part is
   const path = join(mkdtempSync(join(tmpdir(), 'partwise-reloads-')), 'reloads.bin');
   writeFileSync(path, pseudoRandom(size, 35));
   const choose = async () => {
-    await page.evaluate(() => { document.body.innerHTML = '<input type="file" id="file">'; });
+    await page.evaluate(() => {
+      document.body.innerHTML = '<input type="file" id="file">';
+    });
     await page.setInputFiles('#file', path);
   };
   let x = 20261121;
-  const draw = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
+  const draw = () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
   const points = [];
   for (let reload = 0; reload < 10; reload += 1) {
     await choose();
-    const running = uploadInPage(page, { key, input: '#file', abortOnFailure: false, options: { concurrency: 2 } }).catch(() => null);
+    const running = uploadInPage(page, {
+      key,
+      input: '#file',
+      abortOnFailure: false,
+      options: { concurrency: 2 },
+    }).catch(() => null);
     const after = 800 + Math.floor(draw() * 2200);
     await new Promise((resolve) => setTimeout(resolve, after));
     points.push(`${after} ms/${finished.size} parts`);

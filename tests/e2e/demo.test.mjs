@@ -1,11 +1,12 @@
 // The demo page end to end, as a person uses it: files chosen in the page, the queue's buttons,
 // a reload mid-upload and the "continue" list, cancel, an error explained. Every stored object is
 // read back from SeaweedFS and compared. Screenshots of each state go to test-results/demo/.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createDevServer } from '../../scripts/serve.mjs';
 import { launchChromium, pseudoRandom, readObject, unfinishedUploads } from './browser.mjs';
@@ -48,7 +49,12 @@ async function openDemo({ bytesPerSecond = 0, width = 1100 } = {}) {
   if (bytesPerSecond) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
   }
   await page.goto(`${origin}/www/`);
   await page.waitForSelector('body[data-ready]');
@@ -61,21 +67,34 @@ function recordParts(page) {
   page.on('response', (response) => {
     const url = new URL(response.url());
     if (response.request().method() === 'PUT' && url.searchParams.has('partNumber')) {
-      parts.push({ uploadId: url.searchParams.get('uploadId'), partNumber: Number(url.searchParams.get('partNumber')), status: response.status() });
+      parts.push({
+        uploadId: url.searchParams.get('uploadId'),
+        partNumber: Number(url.searchParams.get('partNumber')),
+        status: response.status(),
+      });
     }
   });
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (request.method() === 'PUT' && url.searchParams.has('partNumber')) {
-      parts.push({ uploadId: url.searchParams.get('uploadId'), partNumber: Number(url.searchParams.get('partNumber')), status: 'sent' });
+      parts.push({
+        uploadId: url.searchParams.get('uploadId'),
+        partNumber: Number(url.searchParams.get('partNumber')),
+        status: 'sent',
+      });
     }
   });
   return parts;
 }
 
 const row = (page, key) => page.locator(`#queue li[data-key="${key}"]`);
-const state = (page, key, wanted, timeout = 60000) => page.waitForSelector(`#queue li[data-key="${key}"][data-state="${wanted}"]`, { timeout });
-const partsDone = (page, key, n) => page.waitForFunction(([k, n]) => Number(document.querySelector(`#queue li[data-key="${k}"]`)?.dataset.partsDone ?? 0) >= n, [key, n]);
+const state = (page, key, wanted, timeout = 60000) =>
+  page.waitForSelector(`#queue li[data-key="${key}"][data-state="${wanted}"]`, { timeout });
+const partsDone = (page, key, n) =>
+  page.waitForFunction(
+    ([k, n]) => Number(document.querySelector(`#queue li[data-key="${k}"]`)?.dataset.partsDone ?? 0) >= n,
+    [key, n],
+  );
 const shot = (page, name) => page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
 const unique = (name) => `${Date.now()}-${name}`;
 
@@ -91,7 +110,8 @@ test('two files upload side by side and are stored exactly', async () => {
   await shot(page, '1-uploading');
   for (const file of files) await state(page, `demo/${file.name}`, 'complete');
   await shot(page, '2-complete');
-  for (const file of files) assert.ok((await readObject(`demo/${file.name}`)).equals(file.buffer), `${file.name} is stored exactly`);
+  for (const file of files)
+    assert.ok((await readObject(`demo/${file.name}`)).equals(file.buffer), `${file.name} is stored exactly`);
   assert.match(await page.textContent('#summary'), /2 of 2 done/);
   assert.deepEqual(page.errors, []);
   await page.context().close();
@@ -100,17 +120,27 @@ test('two files upload side by side and are stored exactly', async () => {
 test('presigned mode, chosen in the page, uploads through URLs the backend signs', async () => {
   const page = await openDemo();
   const presigned = [];
-  page.on('request', (request) => { if (new URL(request.url()).pathname === '/presign') presigned.push(request.url()); });
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/presign') presigned.push(request.url());
+  });
   await page.getByRole('radio', { name: 'Presigned URLs' }).check();
   assert.match(await page.textContent('#target-hint'), /presigned by the backend/);
-  const file = { name: unique('presigned.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(18 * MIB + 1, 10) };
+  const file = {
+    name: unique('presigned.bin'),
+    mimeType: 'application/octet-stream',
+    buffer: pseudoRandom(18 * MIB + 1, 10),
+  };
   await page.setInputFiles('#files', [file]);
   await state(page, `demo/${file.name}`, 'complete');
   assert.ok((await readObject(`demo/${file.name}`)).equals(file.buffer));
   assert.ok(presigned.length >= 5, `initiate, 3 parts and complete were presigned (${presigned.length})`);
   await page.reload();
   await page.waitForSelector('body[data-ready]');
-  assert.equal(await page.locator('input[name=mode]:checked').getAttribute('value'), 'presign', 'the choice is remembered');
+  assert.equal(
+    await page.locator('input[name=mode]:checked').getAttribute('value'),
+    'presign',
+    'the choice is remembered',
+  );
   await page.context().close();
 });
 
@@ -152,7 +182,10 @@ test('Pause all, Resume all and Cancel all act on every file, running or waiting
   const page = await openDemo({ bytesPerSecond: 8 * MIB });
   const files = [1, 2, 3].map((n) => onDisk(unique(`all-${n}.bin`), pseudoRandom(20 * MIB, 20 + n)));
   const keys = files.map((f) => `demo/${f.name}`);
-  await page.setInputFiles('#files', files.map((f) => f.path));
+  await page.setInputFiles(
+    '#files',
+    files.map((f) => f.path),
+  );
   await partsDone(page, keys[0], 1);
   assert.equal(await row(page, keys[2]).getAttribute('data-state'), 'waiting', 'two at a time; the third waits');
   await page.click('#pause-all');
@@ -211,23 +244,32 @@ test('with the File System Access API, a reloaded upload continues without picki
   const bytes = pseudoRandom(30 * MIB + 3, 5);
   // The system picker can't be driven headless: stand in for the person's pick with a handle to a
   // file in the origin's private file system (a real FileSystemFileHandle, kept across reloads).
-  await page.evaluate(async ({ name, base64 }) => {
-    const root = await navigator.storage.getDirectory();
-    const handle = await root.getFileHandle(name, { create: true });
-    const writable = await handle.createWritable();
-    await writable.write(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-    await writable.close();
-    window.showOpenFilePicker = async () => [handle];
-  }, { name, base64: bytes.toString('base64') });
+  await page.evaluate(
+    async ({ name, base64 }) => {
+      const root = await navigator.storage.getDirectory();
+      const handle = await root.getFileHandle(name, { create: true });
+      const writable = await handle.createWritable();
+      await writable.write(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      await writable.close();
+      window.showOpenFilePicker = async () => [handle];
+    },
+    { name, base64: bytes.toString('base64') },
+  );
   await page.getByRole('button', { name: 'choose files' }).click();
   await partsDone(page, key, 1);
   await page.reload();
   const finished = parts.filter((p) => p.status === 200);
   const sentBefore = parts.length;
   await page.waitForSelector('body[data-ready]');
-  await page.locator(`#resumable li[data-key="${key}"]`).getByRole('button', { name: `Continue ${name}` }).click();
+  await page
+    .locator(`#resumable li[data-key="${key}"]`)
+    .getByRole('button', { name: `Continue ${name}` })
+    .click();
   await state(page, key, 'complete');
-  assertResumed(finished, parts.slice(sentBefore).filter((p) => p.status === 'sent'));
+  assertResumed(
+    finished,
+    parts.slice(sentBefore).filter((p) => p.status === 'sent'),
+  );
   assert.ok((await readObject(key)).equals(bytes));
   assert.deepEqual(await unfinishedUploads(key), []);
   await page.context().close();
@@ -235,7 +277,11 @@ test('with the File System Access API, a reloaded upload continues without picki
 
 test('cancel aborts the upload on the server', async () => {
   const page = await openDemo({ bytesPerSecond: 16 * MIB });
-  const file = { name: unique('cancelled.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(40 * MIB, 6) };
+  const file = {
+    name: unique('cancelled.bin'),
+    mimeType: 'application/octet-stream',
+    buffer: pseudoRandom(40 * MIB, 6),
+  };
   const key = `demo/${file.name}`;
   await page.setInputFiles('#files', [file]);
   await partsDone(page, key, 1);
@@ -252,9 +298,15 @@ test('an unreadable ETag is explained with the CORS rule that fixes it', async (
   const page = await openDemo();
   // The store answers a part without exposing its ETag to the page, as a bucket whose CORS rule
   // lacks `ExposeHeader ETag` does.
-  await page.route((url) => url.searchParams.has('partNumber'), (route) => route.fulfill({
-    status: 200, headers: { 'access-control-allow-origin': '*', etag: '"0123456789abcdef0123456789abcdef"' }, body: '',
-  }));
+  await page.route(
+    (url) => url.searchParams.has('partNumber'),
+    (route) =>
+      route.fulfill({
+        status: 200,
+        headers: { 'access-control-allow-origin': '*', etag: '"0123456789abcdef0123456789abcdef"' },
+        body: '',
+      }),
+  );
   const file = { name: unique('no-etag.bin'), mimeType: 'application/octet-stream', buffer: pseudoRandom(20 * MIB, 7) };
   const key = `demo/${file.name}`;
   await page.setInputFiles('#files', [file]);
@@ -271,7 +323,8 @@ test('by keyboard alone: Tab reaches the controls, Enter pauses, and focus stays
   // 6 parts: with 4 in flight, the first finishes while others are still to send.
   const file = onDisk(unique('keyboard.bin'), pseudoRandom(48 * MIB, 9));
   const key = `demo/${file.name}`;
-  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
+  const focused = () =>
+    page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'Skip to the upload area');
   const reached = [];

@@ -2,15 +2,16 @@
 // (`PARTWISE_STS_DURATION=5s`), during uploads slowed to span several expiries (DevTools upload
 // throttling). The page gets its credentials from this process (AssumeRole with the AWS SDK), which
 // counts every request for them.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
-import { readTargets } from '../../scripts/backend/targets.mjs';
+import { after, before, test } from 'node:test';
 import { s3Signer } from '../../scripts/backend/s3.mjs';
+import { readTargets } from '../../scripts/backend/targets.mjs';
+import { launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
 
 const MIB = 1024 * 1024;
 const script = new URL('../../scripts/seaweedfs.sh', import.meta.url).pathname;
@@ -24,7 +25,10 @@ const fetched = [];
 let lie = false;
 
 before(async () => {
-  const exports = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', env: { ...process.env, PARTWISE_STS_DURATION: '5s' } });
+  const exports = execFileSync('bash', [script, 'start', dir], {
+    encoding: 'utf8',
+    env: { ...process.env, PARTWISE_STS_DURATION: '5s' },
+  });
   short = Object.fromEntries([...exports.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value]));
   [signer] = readTargets(short).map(s3Signer);
   let blank;
@@ -40,7 +44,12 @@ before(async () => {
   await page.goto(blank);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MIB });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 4 * MIB,
+  });
 });
 
 after(async () => {
@@ -54,7 +63,11 @@ async function uploadWithShortSessions(name, size) {
   fetched.length = 0;
   const key = `expiry/${name}-${Date.now()}.bin`;
   const run = await uploadInPage(page, {
-    key, size, seed: 60, endpoint: short.PARTWISE_TEST_ENDPOINT, credentialsFunction: 'shortLivedCredentials',
+    key,
+    size,
+    seed: 60,
+    endpoint: short.PARTWISE_TEST_ENDPOINT,
+    credentialsFunction: 'shortLivedCredentials',
     options: { concurrency: 4, retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 500 } },
   });
   assert.ok(run.ok, `${JSON.stringify(run.error)} after ${JSON.stringify(run.retries)}`);
@@ -65,12 +78,20 @@ async function uploadWithShortSessions(name, size) {
 test('credentials lasting 5 s are refreshed before they expire, once per expiry with 4 parts in flight', async () => {
   const { run, fetched: times } = await uploadWithShortSessions('ahead', 60 * MIB);
   const seconds = run.ms / 1000;
-  console.log(`ahead: ${seconds.toFixed(1)} s, ${times.length} credential requests, retries ${JSON.stringify(run.retries)}`);
+  console.log(
+    `ahead: ${seconds.toFixed(1)} s, ${times.length} credential requests, retries ${JSON.stringify(run.retries)}`,
+  );
   assert.ok(seconds > 12, `the upload spanned several sessions (${seconds.toFixed(1)} s)`);
   assert.ok(times.length >= Math.floor(seconds / 5), 'a new session before each one ran out');
   const gaps = times.slice(1).map((t, i) => t - times[i]);
-  assert.ok(gaps.every((gap) => gap >= 2000), `one refresh per session, never one per part: ${gaps.join(', ')} ms`);
-  assert.ok(run.retries.filter((r) => r.code === 'InvalidAccessKeyId').length <= 1, `expired credentials were rarely used: ${JSON.stringify(run.retries)}`);
+  assert.ok(
+    gaps.every((gap) => gap >= 2000),
+    `one refresh per session, never one per part: ${gaps.join(', ')} ms`,
+  );
+  assert.ok(
+    run.retries.filter((r) => r.code === 'InvalidAccessKeyId').length <= 1,
+    `expired credentials were rarely used: ${JSON.stringify(run.retries)}`,
+  );
 });
 
 test('an answer saying the session expired causes one refresh and a retry', async () => {
@@ -78,10 +99,15 @@ test('an answer saying the session expired causes one refresh and a retry', asyn
   try {
     const { run, fetched: times } = await uploadWithShortSessions('told', 40 * MIB);
     const expired = run.retries.filter((r) => r.code === 'InvalidAccessKeyId');
-    console.log(`told: ${(run.ms / 1000).toFixed(1)} s, ${times.length} credential requests, ${expired.length} expired-session answers`);
+    console.log(
+      `told: ${(run.ms / 1000).toFixed(1)} s, ${times.length} credential requests, ${expired.length} expired-session answers`,
+    );
     assert.ok(expired.length >= 1, `the server refused an expired session: ${JSON.stringify(run.retries)}`);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
-    assert.ok(gaps.every((gap) => gap >= 2000), `4 refused parts shared one refresh: ${gaps.join(', ')} ms`);
+    assert.ok(
+      gaps.every((gap) => gap >= 2000),
+      `4 refused parts shared one refresh: ${gaps.join(', ')} ms`,
+    );
   } finally {
     lie = false;
   }

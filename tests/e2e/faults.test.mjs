@@ -1,9 +1,18 @@
 // Fault tolerance through scripts/fault-proxy.mjs: the page uploads to the proxy, which forwards to
 // the test SeaweedFS and injects the faults each test sets. Bytes are always read back and compared.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { launchChromium, md5, pseudoRandom, readObject, startDevServer, unfinishedUploads, uploadInPage } from './browser.mjs';
+import { after, before, test } from 'node:test';
 import { startFaultProxy } from '../../scripts/fault-proxy.mjs';
+import {
+  launchChromium,
+  md5,
+  pseudoRandom,
+  readObject,
+  startDevServer,
+  unfinishedUploads,
+  uploadInPage,
+} from './browser.mjs';
 
 const MIB = 1024 * 1024;
 let server;
@@ -42,15 +51,24 @@ test('20 odd-sized uploads with 20 % of part requests faulted all complete with 
     const key = `faults/mixed-${Date.now()}-${i}.bin`;
     const run = await upload({ key, size, seed: 1000 + i });
     assert.ok(run.ok, `upload ${i} (${size} B): ${JSON.stringify(run.error)} after ${JSON.stringify(run.retries)}`);
-    assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 1000 + i)), `upload ${i}: the stored bytes are the file's`);
+    assert.equal(
+      md5(await readObject(key)),
+      md5(pseudoRandom(size, 1000 + i)),
+      `upload ${i}: the stored bytes are the file's`,
+    );
     retried += run.retries.length;
     codes.push(...run.retries.map((r) => r.code));
   }
   proxy.setRules([]);
   const injected = Object.fromEntries(kinds.map((k) => [k, proxy.stats.faults[k] - before[k]]));
   const total = Object.values(injected).reduce((a, b) => a + b, 0);
-  console.log(`faults injected over 20 uploads: ${JSON.stringify(injected)} (${total}); retries seen: ${retried} ${JSON.stringify(codes)}`);
-  assert.ok(kinds.every((k) => injected[k] > 0), `every kind was injected: ${JSON.stringify(injected)}`);
+  console.log(
+    `faults injected over 20 uploads: ${JSON.stringify(injected)} (${total}); retries seen: ${retried} ${JSON.stringify(codes)}`,
+  );
+  assert.ok(
+    kinds.every((k) => injected[k] > 0),
+    `every kind was injected: ${JSON.stringify(injected)}`,
+  );
   // Chromium itself re-sends a request whose reused connection was reset before any answer, so a
   // reset need not reach partwise; every other fault must have been seen and retried.
   assert.ok(retried >= total - injected.reset, 'each fault was seen and retried');
@@ -89,8 +107,12 @@ for (const hours of [-2, 2]) {
       const RealDate = Date;
       const now = RealDate.now;
       globalThis.Date = class extends RealDate {
-        constructor(...args) { super(...(args.length ? args : [now() + offset])); }
-        static now() { return now() + offset; }
+        constructor(...args) {
+          super(...(args.length ? args : [now() + offset]));
+        }
+        static now() {
+          return now() + offset;
+        }
       };
     }, hours * 3600_000);
     await skewed.goto(page.url());
@@ -98,7 +120,10 @@ for (const hours of [-2, 2]) {
     const run = await upload({ key, size: 11 * MIB, seed: 9, on: skewed });
     await skewed.close();
     assert.ok(run.ok, `${JSON.stringify(run.error)} after ${JSON.stringify(run.retries)}`);
-    assert.ok(run.retries.some((r) => r.code === 'RequestTimeTooSkewed'), `the server saw the skew: ${JSON.stringify(run.retries)}`);
+    assert.ok(
+      run.retries.some((r) => r.code === 'RequestTimeTooSkewed'),
+      `the server saw the skew: ${JSON.stringify(run.retries)}`,
+    );
     assert.ok(run.retries.length <= 4, `corrected at once, not per part: ${JSON.stringify(run.retries)}`);
     assert.equal(md5(await readObject(key)), md5(pseudoRandom(11 * MIB, 9)));
   });

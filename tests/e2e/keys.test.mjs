@@ -1,9 +1,18 @@
 // Object keys with every awkward character upload and read back exactly, under path-style
 // (127.0.0.1:port/bucket/key) and virtual-hosted (bucket.localhost:port/key) addressing, signed in
 // the browser (STS) — one part and several parts.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { abortUnfinished, launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
+import { after, before, test } from 'node:test';
+import {
+  abortUnfinished,
+  launchChromium,
+  md5,
+  pseudoRandom,
+  readObject,
+  startDevServer,
+  uploadInPage,
+} from './browser.mjs';
 
 const MIB = 1024 * 1024;
 let server;
@@ -47,7 +56,11 @@ for (const [style, { endpoint, options }] of Object.entries(STYLES)) {
         assert.ok(outcome.ok, `${key}: ${JSON.stringify(outcome.error)}`);
         assert.equal(outcome.result.key, key);
         const host = new URL(outcome.result.location).hostname;
-        assert.equal(host, style === 'path-style' ? '127.0.0.1' : `${process.env.PARTWISE_TEST_BUCKET}.localhost`, outcome.result.location);
+        assert.equal(
+          host,
+          style === 'path-style' ? '127.0.0.1' : `${process.env.PARTWISE_TEST_BUCKET}.localhost`,
+          outcome.result.location,
+        );
         assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 50 + i)), `${key} reads back`);
       }
     }

@@ -1,15 +1,30 @@
 // `npm pack` ships what an app needs and nothing else (run after `npm run build`).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
 
 test('the package holds the wasm, the JS, the types, README and licenses only', () => {
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
   const files = pack.files.map((f) => f.path).sort();
-  for (const needed of ['pkg/index.js', 'pkg/index.d.ts', 'pkg/partwise.js', 'pkg/partwise_bg.wasm', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json']) {
+  for (const needed of [
+    'pkg/index.js',
+    'pkg/index.d.ts',
+    'pkg/partwise.js',
+    'pkg/partwise_bg.wasm',
+    'README.md',
+    'LICENSE-MIT',
+    'LICENSE-APACHE',
+    'package.json',
+  ]) {
     assert.ok(files.includes(needed), `${needed} is missing from ${files.join(', ')}`);
   }
-  assert.ok(files.some((f) => /^pkg\/snippets\/.+\/hash_pool\.js$/.test(f)), 'the hashing worker pool is packed');
+  assert.ok(
+    files.some((f) => /^pkg\/snippets\/.+\/hash_pool\.js$/.test(f)),
+    'the hashing worker pool is packed',
+  );
   const extra = files.filter((f) => !/^(pkg\/|README\.md$|LICENSE-|package\.json$)/.test(f));
   assert.deepEqual(extra, [], 'nothing but the package');
 });

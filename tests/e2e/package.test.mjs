@@ -1,10 +1,11 @@
 // The published API in a real browser, unbundled: a page imports pkg/index.js (built by
 // `npm run build`) straight from a static server and uploads with createUploader, in STS and in
 // presigned mode; errors arrive as PartwiseError. Run by scripts/test.sh against its SeaweedFS.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { launchChromium } from './browser.mjs';
+import { after, before, test } from 'node:test';
 import { createDevServer } from '../../scripts/serve.mjs';
+import { launchChromium } from './browser.mjs';
 
 let server;
 let browser;
@@ -28,30 +29,52 @@ after(async () => {
 
 /** Runs an upload in the page: a File of `size` pseudo-random bytes to a fresh key. */
 function upload(mode, size, extra = {}, options = {}, on = page) {
-  return on.evaluate(async ({ mode, size, extra, options }) => {
-    const { createUploader, PartwiseError } = await import('/pkg/index.js');
-    const [{ provider, endpoint, bucket, region }] = await (await fetch('/targets')).json();
-    const config = { provider, endpoint, bucket, region };
-    const bytes = new Uint8Array(size);
-    let x = 2463534242;
-    for (let i = 0; i < size; i += 1) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bytes[i] = x & 255; }
-    const file = new File([bytes], 'e2e.bin', { type: 'application/octet-stream' });
-    const signing = mode === 'sts'
-      ? { credentials: async () => ({ ...(await (await fetch('/credentials')).json()), ...extra }) }
-      : { presign: async (request) => (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json() };
-    const uploader = createUploader({ ...config, ...signing, partSize: 5 * 1024 * 1024, ...options });
-    const key = `e2e/${mode}-${size}-${Date.now()}.bin`;
-    const task = uploader.upload(file, { key });
-    const events = { progress: 0, part: 0, states: [] };
-    task.addEventListener('progress', () => { events.progress += 1; });
-    task.addEventListener('part', () => { events.part += 1; window.partsSeen = (window.partsSeen ?? 0) + 1; });
-    task.addEventListener('statechange', ({ detail }) => events.states.push(detail.state));
-    try {
-      return { ok: true, result: await task.done, events };
-    } catch (error) {
-      return { ok: false, isPartwiseError: error instanceof PartwiseError, error: { ...error, message: error.message, name: error.name }, events };
-    }
-  }, { mode, size, extra, options });
+  return on.evaluate(
+    async ({ mode, size, extra, options }) => {
+      const { createUploader, PartwiseError } = await import('/pkg/index.js');
+      const [{ provider, endpoint, bucket, region }] = await (await fetch('/targets')).json();
+      const config = { provider, endpoint, bucket, region };
+      const bytes = new Uint8Array(size);
+      let x = 2463534242;
+      for (let i = 0; i < size; i += 1) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        bytes[i] = x & 255;
+      }
+      const file = new File([bytes], 'e2e.bin', { type: 'application/octet-stream' });
+      const signing =
+        mode === 'sts'
+          ? { credentials: async () => ({ ...(await (await fetch('/credentials')).json()), ...extra }) }
+          : {
+              presign: async (request) =>
+                (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json(),
+            };
+      const uploader = createUploader({ ...config, ...signing, partSize: 5 * 1024 * 1024, ...options });
+      const key = `e2e/${mode}-${size}-${Date.now()}.bin`;
+      const task = uploader.upload(file, { key });
+      const events = { progress: 0, part: 0, states: [] };
+      task.addEventListener('progress', () => {
+        events.progress += 1;
+      });
+      task.addEventListener('part', () => {
+        events.part += 1;
+        window.partsSeen = (window.partsSeen ?? 0) + 1;
+      });
+      task.addEventListener('statechange', ({ detail }) => events.states.push(detail.state));
+      try {
+        return { ok: true, result: await task.done, events };
+      } catch (error) {
+        return {
+          ok: false,
+          isPartwiseError: error instanceof PartwiseError,
+          error: { ...error, message: error.message, name: error.name },
+          events,
+        };
+      }
+    },
+    { mode, size, extra, options },
+  );
 }
 
 test('STS mode: a multipart file through the unbundled package', async () => {
@@ -85,7 +108,9 @@ test('a wrong secret rejects with a typed PartwiseError', async () => {
 });
 
 test('going offline mid-upload waits for the network instead of failing', async () => {
-  await page.evaluate(() => { window.partsSeen = 0; });
+  await page.evaluate(() => {
+    window.partsSeen = 0;
+  });
   const running = upload('sts', 30 * 1024 * 1024, {}, { concurrency: 2, retry: { attempts: 1, baseDelayMs: 10 } });
   await page.waitForFunction(() => window.partsSeen >= 1);
   await page.context().setOffline(true);
@@ -101,7 +126,9 @@ test('without IndexedDB uploads still work, and say so once', async () => {
   await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { get: () => undefined }));
   const bare = await context.newPage();
   const warnings = [];
-  bare.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  bare.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
   await bare.goto(`${origin}/tests/e2e/blank.html`);
   for (const size of [6 * 1024 * 1024, 11 * 1024 * 1024]) {
     const run = await upload('sts', size, {}, {}, bare);

@@ -1,12 +1,13 @@
 // The package as an app gets it from npm, in a Vite-built app: `npm pack` → unpacked into the
 // example app's node_modules → `vite build` → the built page, served by `vite preview`, uploads a
 // file chosen through <input type=file> with credentials from the development backend.
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
 import { launchChromium, pseudoRandom, readObject } from './browser.mjs';
@@ -18,8 +19,15 @@ let browser;
 
 before(async () => {
   app = mkdtempSync(join(tmpdir(), 'partwise-vite-'));
-  for (const file of ['index.html', 'main.js', 'package.json']) cpSync(join(repo, 'examples/vite', file), join(app, file));
-  const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', app], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  for (const file of ['index.html', 'main.js', 'package.json'])
+    cpSync(join(repo, 'examples/vite', file), join(app, file));
+  const [{ filename }] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', app], {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
   const installed = join(app, 'node_modules/partwise');
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['-xzf', join(app, filename), '-C', installed, '--strip-components=1']);
@@ -40,7 +48,10 @@ after(async () => {
 
 test('the Vite build emits the wasm module as an asset', () => {
   const assets = readdirSync(join(app, 'dist/assets'));
-  assert.ok(assets.some((name) => name.endsWith('.wasm')), assets.join(', '));
+  assert.ok(
+    assets.some((name) => name.endsWith('.wasm')),
+    assets.join(', '),
+  );
 });
 
 test('the Vite-built app uploads a file chosen in the page', async () => {
