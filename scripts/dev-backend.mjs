@@ -39,7 +39,7 @@ export const api = {
     }));
     return [...targets.map(publicTarget), ...missing];
   },
-  '/credentials': async (req, url) => {
+  '/credentials': async (_req, url) => {
     const signer = signerFor(url.searchParams.get('target'));
     if (!signer.target.modes.includes('sts'))
       throw Object.assign(

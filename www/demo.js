@@ -263,11 +263,7 @@ function render(item) {
   const row = rowOf(item);
   const { badge, bar, fill, detail: text, controls: buttons, problem: slot } = row.parts;
   const fraction =
-    item.state === 'complete'
-      ? 1
-      : item.progress && item.progress.total
-        ? item.progress.loaded / item.progress.total
-        : 0;
+    item.state === 'complete' ? 1 : item.progress?.total ? item.progress.loaded / item.progress.total : 0;
   bar.setAttribute('aria-valuenow', String(Math.floor(fraction * 100)));
   fill.style.width = `${(fraction * 100).toFixed(2)}%`;
   text.textContent = detail(item);
