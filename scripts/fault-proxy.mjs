@@ -4,6 +4,7 @@
 // answer 500, 503 SlowDown, 403 RequestTimeTooSkewed or 400 ExpiredToken, stall, drop the ETag
 // header of the real answer, or forward the request body cut short.
 import http from 'node:http';
+import { seededRandom } from './seeded-random.mjs';
 
 /** Every fault the proxy can inject. */
 export const FAULTS = ['reset', '500', 'slowdown', 'skewed', 'expired-token', 'stall', 'drop-etag', 'cut-body'];
@@ -14,19 +15,6 @@ const ERRORS = {
   skewed: [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'],
   'expired-token': [400, 'ExpiredToken', 'The provided token has expired.'],
 };
-
-/** xorshift32: the same faults for the same seed. */
-function random(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 /**
  * A rule: requests matching `method` (optional) and carrying query parameter `query` (optional)
@@ -44,7 +32,7 @@ function matches(rule, req, url) {
 export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetimeMs = 15 * 60_000 }) {
   const target = new URL(upstream);
   let rules = [];
-  let draw = random(1);
+  let draw = seededRandom(1);
   const stats = { requests: 0, passed: 0, faults: Object.fromEntries(FAULTS.map((k) => [k, 0])) };
 
   const cors = (req) => ({
@@ -153,7 +141,7 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
     /** Replaces the rules (see `matches`) and re-seeds the draw. */
     setRules(next, seed = 1) {
       rules = next.map((rule) => ({ ...rule, used: 0 }));
-      draw = random(seed);
+      draw = seededRandom(seed);
     },
     close,
   };

@@ -8,6 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { chromium } from 'playwright-core';
+import { seededBytes } from '../../scripts/seeded-random.mjs';
 
 /** Headless Debian Chromium with no background network traffic. */
 export function launchChromium() {
@@ -78,23 +79,11 @@ export async function abortUnfinished(prefix) {
   }
 }
 
-/** `size` pseudo-random bytes (xorshift32), the same for the same seed. */
-export function pseudoRandom(size, seed = 2463534242) {
-  const bytes = Buffer.alloc(size);
-  let x = seed >>> 0;
-  for (let i = 0; i < size; i += 1) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    bytes[i] = x & 255;
-  }
-  return bytes;
-}
+/** `seededBytes(size, seed)` as a Buffer: the same bytes a page makes from the same seed. */
+export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).buffer);
 
 /**
- * Uploads `size` pseudo-random bytes (seed `seed`, the generator of `pseudoRandom`) as a File named
+ * Uploads `size` pseudo-random bytes (`seededBytes` of `seed`) as a File named
  * `odd.bin` (fixed date, so a reloaded page offers the same file) to `key`, from `page`, in STS
  * mode (presigned with `presigned`; credentials from `window[credentialsFunction]()` when named)
  * with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
@@ -132,21 +121,11 @@ export function uploadInPage(
       input,
     }) => {
       const { createUploader } = await import('/pkg/index.js');
+      const { seededBytes } = await import('/scripts/seeded-random.mjs');
       const [target] = await (await fetch('/targets')).json();
-      const generated = () => {
-        const bytes = new Uint8Array(size);
-        let x = seed >>> 0;
-        for (let i = 0; i < size; i += 1) {
-          x ^= x << 13;
-          x >>>= 0;
-          x ^= x >>> 17;
-          x ^= x << 5;
-          x >>>= 0;
-          bytes[i] = x & 255;
-        }
-        return new File([bytes], 'odd.bin', { lastModified: 1 });
-      };
-      const file = input ? document.querySelector(input).files[0] : generated();
+      const file = input
+        ? document.querySelector(input).files[0]
+        : new File([seededBytes(size, seed)], 'odd.bin', { lastModified: 1 });
       const uploader = createUploader({
         provider: target.provider,
         endpoint: endpoint ?? target.endpoint,

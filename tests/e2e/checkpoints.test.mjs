@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { seededRandom } from '../../scripts/seeded-random.mjs';
 import {
   abortUnfinished,
   launchChromium,
@@ -259,15 +260,7 @@ test('reloaded at 10 random points, every resume goes on and no finished part is
     });
     await page.setInputFiles('#file', path);
   };
-  let x = 20261121;
-  const draw = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const draw = seededRandom(20261121);
   const points = [];
   for (let reload = 0; reload < 10; reload += 1) {
     await choose();

@@ -34,15 +34,8 @@ function upload(mode, size, extra = {}, options = {}, on = page) {
       const { createUploader, PartwiseError } = await import('/pkg/index.js');
       const [{ provider, endpoint, bucket, region }] = await (await fetch('/targets')).json();
       const config = { provider, endpoint, bucket, region };
-      const bytes = new Uint8Array(size);
-      let x = 2463534242;
-      for (let i = 0; i < size; i += 1) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        bytes[i] = x & 255;
-      }
-      const file = new File([bytes], 'e2e.bin', { type: 'application/octet-stream' });
+      const { seededBytes } = await import('/scripts/seeded-random.mjs');
+      const file = new File([seededBytes(size, 2463534242)], 'e2e.bin', { type: 'application/octet-stream' });
       const signing =
         mode === 'sts'
           ? { credentials: async () => ({ ...(await (await fetch('/credentials')).json()), ...extra }) }
