@@ -20,9 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { build, transform } from 'esbuild';
-import { launchChromium } from '../tests/e2e/browser.mjs';
+import { launchChromium, startDevServer, store } from '../tests/e2e/browser.mjs';
 import { writeReport } from './report.mjs';
 import { machine, median, withPeakRss } from './system.mjs';
 
@@ -97,7 +97,7 @@ function startStore(dir) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'partwise-bench-'));
-const store = join(dir, 'store');
+const storeDir = join(dir, 'store');
 let browser;
 let server;
 try {
@@ -106,22 +106,14 @@ try {
   log(`writing ${SIZE_MIB} MiB and ${BIG_MIB} MiB files of random bytes`);
   const file = randomFile(dir, SIZE_MIB);
   const big = only ? null : randomFile(dir, BIG_MIB);
-  startStore(store);
+  startStore(storeDir);
   log(`SeaweedFS at ${process.env.PARTWISE_TEST_ENDPOINT}`);
-  const { createDevServer } = await import('../scripts/serve.mjs');
-  server = createDevServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const s3 = new S3Client({
-    endpoint: process.env.PARTWISE_TEST_ENDPOINT,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: process.env.PARTWISE_TEST_ACCESS_KEY,
-      secretAccessKey: process.env.PARTWISE_TEST_SECRET_KEY,
-    },
-  });
+  const dev = await startDevServer();
+  server = dev.server;
   const remove = (key) =>
-    s3.send(new DeleteObjectCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: key })).catch(() => {});
+    store()
+      .send(new DeleteObjectCommand({ Bucket: process.env.PARTWISE_TEST_BUCKET, Key: key }))
+      .catch(() => {});
 
   browser = await launchChromium();
   const page = await browser.newPage();
@@ -129,7 +121,7 @@ try {
   await page.addInitScript((path) => {
     window.benchHashPool = path;
   }, `/${hashPoolPath()}`);
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html`);
+  await page.goto(`${dev.origin}/bench/page.html`);
   await page.waitForSelector('body[data-ready]');
   await page.evaluate(() => window.bench.preload());
 
@@ -259,7 +251,7 @@ try {
   await browser?.close();
   server?.close();
   try {
-    execFileSync('bash', [join(root, 'scripts/seaweedfs.sh'), 'stop', store]);
+    execFileSync('bash', [join(root, 'scripts/seaweedfs.sh'), 'stop', storeDir]);
   } catch {
     /* not started */
   }

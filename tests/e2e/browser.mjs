@@ -1,5 +1,6 @@
-// Shared by the Playwright tests: Debian's Chromium, started the way this machine needs, and the
-// store's objects read back with the development keys.
+// Shared by the Playwright tests and the bench: Debian's Chromium, started the way this machine
+// needs, the development server, upload throttling, an upload run in the page, and the store's
+// objects read back with the development keys.
 import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
@@ -26,13 +27,26 @@ export function launchChromium() {
   });
 }
 
-/** The development server (static files and the backend's API) on a free loopback port, and the
- * address of its empty page. */
+/** The development server (static files and the backend's API) on a free loopback port: its
+ * origin and the address of its empty page. */
 export async function startDevServer() {
   const { createDevServer } = await import('../../scripts/serve.mjs');
   const server = createDevServer().listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  return { server, blank: `http://127.0.0.1:${server.address().port}/tests/e2e/blank.html` };
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { server, origin, blank: `${origin}/tests/e2e/blank.html` };
+}
+
+/** Limits the page's uploads to `bytesPerSecond` (Chromium's network emulation; downloads are not limited). */
+export async function throttleUploads(page, bytesPerSecond) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
 }
 
 /** Hex MD5 of bytes. */
@@ -83,14 +97,17 @@ export async function abortUnfinished(prefix) {
 export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).buffer);
 
 /**
- * Uploads `size` pseudo-random bytes (`seededBytes` of `seed`) as a File named
- * `odd.bin` (fixed date, so a reloaded page offers the same file) to `key`, from `page`, in STS
- * mode (presigned with `presigned`; credentials from `window[credentialsFunction]()` when named)
- * with fast retries. `endpoint` replaces the store's address (a proxy); `pauseAfterParts`
- * pauses after that many parts and returns. `window.partsUploaded` counts parts as they land.
- * Returns `{ ok, result | error, retries, ms, paused, checkpointKept }`; a failed upload is
- * aborted on the server after its checkpoint was looked at, unless `abortOnFailure` is false.
- * With `input` (a selector), the file is the one chosen in that `<input type=file>` instead.
+ * Uploads `size` pseudo-random bytes (`seededBytes` of `seed`) as a File named `odd.bin` (fixed
+ * date, so a reloaded page offers the same file) to `key`, from `page`, in STS mode (presigned with
+ * `presigned`; credentials from `window[credentialsFunction]()` when named), with 5 MiB parts and,
+ * unless `quickRetries` is false (then the library's defaults), 4 parts at once, a 1.5 s stall
+ * timeout and fast retries; `options` go over these. `endpoint` replaces the store's address (a
+ * proxy); `pauseAfterParts` pauses after that many parts and returns. `window.partsUploaded` counts
+ * parts as they land. Returns `{ ok, result | error and isPartwiseError, events, retries, ms, paused,
+ * checkpointKept }` (`events`: how many `progress` and `part` events, the states in order; `error`:
+ * the error's own fields, `name` and `message`); a failed upload is aborted on the server after its
+ * checkpoint was looked at, unless `abortOnFailure` is false. With `input` (a selector), the file
+ * is the one chosen in that `<input type=file>` instead.
  */
 export function uploadInPage(
   page,
@@ -100,6 +117,7 @@ export function uploadInPage(
     seed,
     endpoint,
     options = {},
+    quickRetries = true,
     pauseAfterParts,
     presigned = false,
     credentialsFunction,
@@ -114,13 +132,14 @@ export function uploadInPage(
       seed,
       endpoint,
       options,
+      quickRetries,
       pauseAfterParts,
       presigned,
       credentialsFunction,
       abortOnFailure,
       input,
     }) => {
-      const { createUploader } = await import('/pkg/index.js');
+      const { createUploader, PartwiseError } = await import('/pkg/index.js');
       const { seededBytes } = await import('/scripts/seeded-random.mjs');
       const [target] = await (await fetch('/targets')).json();
       const file = input
@@ -142,40 +161,64 @@ export function uploadInPage(
                 : async () => (await fetch('/credentials')).json(),
             }),
         partSize: 5 * 1024 * 1024,
-        concurrency: 4,
-        stallTimeoutMs: 1500,
-        retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
+        ...(quickRetries && {
+          concurrency: 4,
+          stallTimeoutMs: 1500,
+          retry: { attempts: 10, baseDelayMs: 20, maxDelayMs: 300 },
+        }),
         ...options,
       });
       const task = uploader.upload(file, { key });
+      const events = { progress: 0, part: 0, states: [] };
       const retries = [];
+      task.addEventListener('progress', () => {
+        events.progress += 1;
+      });
       task.addEventListener('retry', ({ detail }) =>
         retries.push({ part: detail.partNumber, code: detail.error.providerCode ?? detail.error.code }),
       );
       window.partsUploaded = 0;
       const paused = new Promise((resolve) => {
         task.addEventListener('part', () => {
+          events.part += 1;
           window.partsUploaded += 1;
           if (window.partsUploaded === pauseAfterParts) task.pause();
         });
-        task.addEventListener('statechange', ({ detail }) => detail.state === 'paused' && resolve());
+        task.addEventListener('statechange', ({ detail }) => {
+          events.states.push(detail.state);
+          if (detail.state === 'paused') resolve();
+        });
       });
       const started = performance.now();
       try {
         const result = await (pauseAfterParts ? Promise.race([task.done, paused]) : task.done);
-        return { ok: true, result, retries, ms: performance.now() - started, paused: !result };
+        return { ok: true, result, events, retries, ms: performance.now() - started, paused: !result };
       } catch (error) {
         const checkpoints = (await uploader.checkpoints()).filter((c) => c.key === key);
         if (abortOnFailure) for (const c of checkpoints) await uploader.abortUpload(c);
         return {
           ok: false,
-          error: { code: error.code, message: error.message },
+          error: { ...error, name: error.name, message: error.message },
+          isPartwiseError: error instanceof PartwiseError,
+          events,
           retries,
           ms: performance.now() - started,
           checkpointKept: checkpoints.length > 0,
         };
       }
     },
-    { key, size, seed, endpoint, options, pauseAfterParts, presigned, credentialsFunction, abortOnFailure, input },
+    {
+      key,
+      size,
+      seed,
+      endpoint,
+      options,
+      quickRetries,
+      pauseAfterParts,
+      presigned,
+      credentialsFunction,
+      abortOnFailure,
+      input,
+    },
   );
 }

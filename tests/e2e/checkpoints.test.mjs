@@ -14,6 +14,7 @@ import {
   pseudoRandom,
   readObject,
   startDevServer,
+  throttleUploads,
   uploadInPage,
 } from './browser.mjs';
 
@@ -225,14 +226,7 @@ test('no secret key, session token or URL signature is left in storage or the co
 
 test('reloaded at 10 random points, every resume goes on and no finished part is sent twice', async () => {
   const { context, page } = await freshPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: -1,
-    uploadThroughput: 8 * MIB,
-  });
+  await throttleUploads(page, 8 * MIB);
   const finished = new Set();
   const sentAgain = [];
   const partOf = (request) => {

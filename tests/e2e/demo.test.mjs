@@ -8,8 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createDevServer } from '../../scripts/serve.mjs';
-import { launchChromium, pseudoRandom, readObject, unfinishedUploads } from './browser.mjs';
+import {
+  launchChromium,
+  pseudoRandom,
+  readObject,
+  startDevServer,
+  throttleUploads,
+  unfinishedUploads,
+} from './browser.mjs';
 
 const MIB = 1024 * 1024;
 const shots = fileURLToPath(new URL('../../test-results/demo/', import.meta.url));
@@ -21,9 +27,7 @@ let disk;
 before(async () => {
   mkdirSync(shots, { recursive: true });
   disk = mkdtempSync(join(tmpdir(), 'partwise-demo-'));
-  server = createDevServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  ({ server, origin } = await startDevServer());
   browser = await launchChromium();
 });
 
@@ -46,16 +50,7 @@ async function openDemo({ bytesPerSecond = 0, width = 1100 } = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
-  if (bytesPerSecond) {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: bytesPerSecond,
-    });
-  }
+  if (bytesPerSecond) await throttleUploads(page, bytesPerSecond);
   await page.goto(`${origin}/www/`);
   await page.waitForSelector('body[data-ready]');
   return page;

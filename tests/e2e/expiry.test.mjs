@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { s3Signer } from '../../scripts/backend/s3.mjs';
 import { readTargets } from '../../scripts/backend/targets.mjs';
-import { launchChromium, md5, pseudoRandom, readObject, startDevServer, uploadInPage } from './browser.mjs';
+import {
+  launchChromium,
+  md5,
+  pseudoRandom,
+  readObject,
+  startDevServer,
+  throttleUploads,
+  uploadInPage,
+} from './browser.mjs';
 
 const MIB = 1024 * 1024;
 const script = new URL('../../scripts/seaweedfs.sh', import.meta.url).pathname;
@@ -42,14 +50,7 @@ before(async () => {
     return lie ? { ...credentials, expiration: new Date(Date.now() + 3600_000).toISOString() } : credentials;
   });
   await page.goto(blank);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: -1,
-    uploadThroughput: 4 * MIB,
-  });
+  await throttleUploads(page, 4 * MIB);
 });
 
 after(async () => {
