@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 
 echo "== JS lint and format (biome)"
-node_modules/.bin/biome ci --error-on-warnings .
+node_modules/.bin/biome ci --error-on-warnings --colors=off .
 
 echo "== native tests (cargo test)"
 cargo test --quiet
