@@ -12,8 +12,14 @@ export interface Credentials {
 
 /** The operations a `presign` callback is asked to sign. */
 export type Operation =
-  | 'createMultipartUpload' | 'uploadPart' | 'completeMultipartUpload' | 'abortMultipartUpload'
-  | 'listParts' | 'listMultipartUploads' | 'putObject' | 'headObject';
+  | 'createMultipartUpload'
+  | 'uploadPart'
+  | 'completeMultipartUpload'
+  | 'abortMultipartUpload'
+  | 'listParts'
+  | 'listMultipartUploads'
+  | 'putObject'
+  | 'headObject';
 
 /** A request for the app's backend to presign. */
 export interface PresignRequest {
@@ -64,10 +70,14 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-export type UploaderOptions = UploaderOptionsBase & (
-  | { credentials: () => Promise<Credentials>; presign?: never }
-  | { presign: (request: PresignRequest) => Promise<string | { url: string; headers?: Record<string, string> }>; credentials?: never }
-);
+export type UploaderOptions = UploaderOptionsBase &
+  (
+    | { credentials: () => Promise<Credentials>; presign?: never }
+    | {
+        presign: (request: PresignRequest) => Promise<string | { url: string; headers?: Record<string, string> }>;
+        credentials?: never;
+      }
+  );
 
 export interface UploadOptions {
   key: string;
@@ -98,14 +108,31 @@ export interface ProgressDetail {
   etaSeconds: number | null;
 }
 
-export interface PartDetail { partNumber: number; etag: string; size: number }
-export interface RetryDetail { partNumber: number | null; attempt: number; delayMs: number; error: PartwiseError }
+export interface PartDetail {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+export interface RetryDetail {
+  partNumber: number | null;
+  attempt: number;
+  delayMs: number;
+  error: PartwiseError;
+}
 export type TaskState = 'uploading' | 'paused' | 'complete' | 'error' | 'aborted';
 
 /** What failed, as `PartwiseError.code`: stable across versions. */
 export type ErrorCode =
-  | 'InvalidInput' | 'TooLarge' | 'ProviderError' | 'InvalidResponse' | 'EtagNotExposed'
-  | 'CheckpointInvalid' | 'NetworkError' | 'Aborted' | 'CredentialsError' | 'BrowserError';
+  | 'InvalidInput'
+  | 'TooLarge'
+  | 'ProviderError'
+  | 'InvalidResponse'
+  | 'EtagNotExposed'
+  | 'CheckpointInvalid'
+  | 'NetworkError'
+  | 'Aborted'
+  | 'CredentialsError'
+  | 'BrowserError';
 
 export interface PartwiseErrorInit {
   code: ErrorCode;
@@ -144,10 +171,26 @@ export class UploadTask extends EventTarget {
   pause(): void;
   resume(): void;
   abort(): void;
-  addEventListener<K extends keyof UploadTaskEventMap>(type: K, listener: (event: UploadTaskEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
-  removeEventListener<K extends keyof UploadTaskEventMap>(type: K, listener: (event: UploadTaskEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  addEventListener<K extends keyof UploadTaskEventMap>(
+    type: K,
+    listener: (event: UploadTaskEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof UploadTaskEventMap>(
+    type: K,
+    listener: (event: UploadTaskEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }
 
 export interface CheckpointInfo {
@@ -161,7 +204,11 @@ export interface CheckpointInfo {
   createdAt: Date;
 }
 
-export interface UnfinishedUpload { key: string; uploadId: string; initiated: string | null }
+export interface UnfinishedUpload {
+  key: string;
+  uploadId: string;
+  initiated: string | null;
+}
 
 /** Uploads files to one bucket. Made by `createUploader`. */
 export class Uploader {

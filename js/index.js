@@ -21,8 +21,16 @@ export function preload() {
 
 /** Every `PartwiseError.code`: `CODES` in src/error.rs (tests/api_facts.rs checks they agree). */
 const ERROR_CODES = new Set([
-  'InvalidInput', 'TooLarge', 'ProviderError', 'InvalidResponse', 'EtagNotExposed',
-  'CheckpointInvalid', 'NetworkError', 'Aborted', 'CredentialsError', 'BrowserError',
+  'InvalidInput',
+  'TooLarge',
+  'ProviderError',
+  'InvalidResponse',
+  'EtagNotExposed',
+  'CheckpointInvalid',
+  'NetworkError',
+  'Aborted',
+  'CredentialsError',
+  'BrowserError',
 ]);
 
 /** The one error type: every failure has a stable `code`, and service failures their details. */
@@ -59,7 +67,8 @@ function isBlob(value) {
 /** The first problem with `upload()`'s arguments, or null. */
 function uploadArgumentsError(file, options) {
   if (!isBlob(file)) return invalid('file', 'must be a File or Blob');
-  if (!options || typeof options !== 'object') return invalid('key', 'give the upload options, {key}, as the second argument');
+  if (!options || typeof options !== 'object')
+    return invalid('key', 'give the upload options, {key}, as the second argument');
   if (typeof options.key !== 'string' || options.key === '') return invalid('key', 'must be a non-empty string');
   return null;
 }
@@ -73,43 +82,54 @@ export class UploadTask extends EventTarget {
   /** @internal */
   constructor(started) {
     super();
-    this.done = started.then(
-      (wasm) => {
+    this.done = started
+      .then((wasm) => {
         this.#wasm = wasm;
         for (const command of this.#queued) wasm[command]();
         return wasm.done;
-      },
-    ).then(
-      (result) => {
-        this.dispatchEvent(new CustomEvent('complete', { detail: result }));
-        return result;
-      },
-      (raw) => {
-        const error = toError(raw);
-        if (this.#state !== 'error' && this.#state !== 'aborted') this.#setState(error.code === 'Aborted' ? 'aborted' : 'error');
-        this.dispatchEvent(new CustomEvent('error', { detail: error }));
-        throw error;
-      },
-    );
+      })
+      .then(
+        (result) => {
+          this.dispatchEvent(new CustomEvent('complete', { detail: result }));
+          return result;
+        },
+        (raw) => {
+          const error = toError(raw);
+          if (this.#state !== 'error' && this.#state !== 'aborted')
+            this.#setState(error.code === 'Aborted' ? 'aborted' : 'error');
+          this.dispatchEvent(new CustomEvent('error', { detail: error }));
+          throw error;
+        },
+      );
     // Failures are also reported as `error` events; an app that only listens to events must not
     // see an "unhandled rejection".
     this.done.catch(() => {});
   }
 
   /** `uploading`, `paused`, `complete`, `error` or `aborted`. */
-  get state() { return this.#state; }
+  get state() {
+    return this.#state;
+  }
 
   /** Requests sent for parts (retries included) and the most in flight at once. */
-  get stats() { return this.#wasm?.stats ?? { partRequests: 0, maxPartsInFlight: 0 }; }
+  get stats() {
+    return this.#wasm?.stats ?? { partRequests: 0, maxPartsInFlight: 0 };
+  }
 
   /** Stops sending parts; parts in flight are cancelled and sent again on resume. */
-  pause() { this.#command('pause'); }
+  pause() {
+    this.#command('pause');
+  }
 
   /** Continues after `pause()`. */
-  resume() { this.#command('resume'); }
+  resume() {
+    this.#command('resume');
+  }
 
   /** Cancels the upload, aborts it on the server and deletes its checkpoint. */
-  abort() { this.#command('abort'); }
+  abort() {
+    this.#command('abort');
+  }
 
   /** @internal */
   emit(type, detail) {
@@ -162,7 +182,11 @@ export class Uploader {
     let task;
     const started = this.#inner().then((wasm) => {
       try {
-        return wasm.upload(file, { key, contentType: contentType ?? (file.type || undefined), metadata, headers }, (type, detail) => task.emit(type, detail));
+        return wasm.upload(
+          file,
+          { key, contentType: contentType ?? (file.type || undefined), metadata, headers },
+          (type, detail) => task.emit(type, detail),
+        );
       } catch (raw) {
         throw toError(raw);
       }

@@ -1,28 +1,63 @@
 // S3 and the S3-compatible APIs (SeaweedFS; OBS, NOS and KS3 through their S3-compatible SigV4),
 // signed by the AWS SDK.
-import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
+
 import {
-  S3Client, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
-  AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand, PutObjectCommand, HeadObjectCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { pathStyle } from './targets.mjs';
 import { header } from './request.mjs';
+import { pathStyle } from './targets.mjs';
 
 const num = (value) => (value === undefined ? undefined : Number(value));
 
 /** The AWS SDK command for each operation partwise asks to presign. */
 const commands = {
-  createMultipartUpload: (r) => new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type') }),
-  uploadPart: (r) => new UploadPartCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId, PartNumber: r.partNumber, ContentMD5: header(r, 'content-md5') }),
-  completeMultipartUpload: (r) => new CompleteMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
+  createMultipartUpload: (r) =>
+    new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type') }),
+  uploadPart: (r) =>
+    new UploadPartCommand({
+      Bucket: r.bucket,
+      Key: r.key,
+      UploadId: r.uploadId,
+      PartNumber: r.partNumber,
+      ContentMD5: header(r, 'content-md5'),
+    }),
+  completeMultipartUpload: (r) =>
+    new CompleteMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
   abortMultipartUpload: (r) => new AbortMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
-  listParts: (r) => new ListPartsCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId, MaxParts: num(r.query?.['max-parts']), PartNumberMarker: r.query?.['part-number-marker'] }),
-  listMultipartUploads: (r) => new ListMultipartUploadsCommand({
-    Bucket: r.bucket, Prefix: r.query?.prefix, Delimiter: r.query?.delimiter, KeyMarker: r.query?.['key-marker'],
-    UploadIdMarker: r.query?.['upload-id-marker'], MaxUploads: num(r.query?.['max-uploads']),
-  }),
-  putObject: (r) => new PutObjectCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type'), ContentMD5: header(r, 'content-md5') }),
+  listParts: (r) =>
+    new ListPartsCommand({
+      Bucket: r.bucket,
+      Key: r.key,
+      UploadId: r.uploadId,
+      MaxParts: num(r.query?.['max-parts']),
+      PartNumberMarker: r.query?.['part-number-marker'],
+    }),
+  listMultipartUploads: (r) =>
+    new ListMultipartUploadsCommand({
+      Bucket: r.bucket,
+      Prefix: r.query?.prefix,
+      Delimiter: r.query?.delimiter,
+      KeyMarker: r.query?.['key-marker'],
+      UploadIdMarker: r.query?.['upload-id-marker'],
+      MaxUploads: num(r.query?.['max-uploads']),
+    }),
+  putObject: (r) =>
+    new PutObjectCommand({
+      Bucket: r.bucket,
+      Key: r.key,
+      ContentType: header(r, 'content-type'),
+      ContentMD5: header(r, 'content-md5'),
+    }),
   headObject: (r) => new HeadObjectCommand({ Bucket: r.bucket, Key: r.key }),
 };
 
@@ -31,20 +66,37 @@ export function s3Signer(target) {
   const { accessKeyId, secretAccessKey, roleArn, stsEndpoint } = target.secret;
   const credentials = { accessKeyId, secretAccessKey };
   const s3 = new S3Client({
-    endpoint: target.endpoint, region: target.region, credentials, forcePathStyle: pathStyle(target.endpoint),
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    endpoint: target.endpoint,
+    region: target.region,
+    credentials,
+    forcePathStyle: pathStyle(target.endpoint),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   let sts;
   return {
     async assumeRole({ prefix } = {}) {
       sts ??= new STSClient({ endpoint: stsEndpoint, region: target.region, credentials });
       const policy = prefix
-        ? JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::${target.bucket}/${prefix}*`] }] })
+        ? JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::${target.bucket}/${prefix}*`] }],
+          })
         : undefined;
-      const { Credentials: c } = await sts.send(new AssumeRoleCommand({
-        RoleArn: roleArn, RoleSessionName: `partwise-${Date.now()}`, DurationSeconds: 900, Policy: policy,
-      }));
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration.toISOString() };
+      const { Credentials: c } = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: `partwise-${Date.now()}`,
+          DurationSeconds: 900,
+          Policy: policy,
+        }),
+      );
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration.toISOString(),
+      };
     },
     async presign(request, expiresIn = 900) {
       const make = commands[request.operation];

@@ -24,12 +24,19 @@ export function readTargets(env = process.env) {
   const targets = [];
   if (env.PARTWISE_TEST_ENDPOINT) {
     targets.push({
-      id: 'seaweedfs', provider: 's3', label: 'SeaweedFS (local)', endpoint: env.PARTWISE_TEST_ENDPOINT,
-      bucket: env.PARTWISE_TEST_BUCKET, region: 'us-east-1', keyPrefix: env.PARTWISE_TEST_KEY_PREFIX || undefined,
+      id: 'seaweedfs',
+      provider: 's3',
+      label: 'SeaweedFS (local)',
+      endpoint: env.PARTWISE_TEST_ENDPOINT,
+      bucket: env.PARTWISE_TEST_BUCKET,
+      region: 'us-east-1',
+      keyPrefix: env.PARTWISE_TEST_KEY_PREFIX || undefined,
       modes: ['sts', 'presign'],
       secret: {
-        accessKeyId: env.PARTWISE_TEST_ACCESS_KEY, secretAccessKey: env.PARTWISE_TEST_SECRET_KEY,
-        roleArn: 'arn:aws:iam::000000000000:role/uploader', stsEndpoint: env.PARTWISE_TEST_ENDPOINT,
+        accessKeyId: env.PARTWISE_TEST_ACCESS_KEY,
+        secretAccessKey: env.PARTWISE_TEST_SECRET_KEY,
+        roleArn: 'arn:aws:iam::000000000000:role/uploader',
+        stsEndpoint: env.PARTWISE_TEST_ENDPOINT,
       },
     });
   }
@@ -38,9 +45,20 @@ export function readTargets(env = process.env) {
     if (!v('ENDPOINT') || !v('BUCKET') || !v('ACCESS_KEY') || !v('SECRET_KEY')) continue;
     const sts = STS_SERVICES.has(service.id) && v('ROLE_ARN');
     targets.push({
-      id: service.id, provider: service.provider, label: service.label, endpoint: v('ENDPOINT'), bucket: v('BUCKET'),
-      region: v('REGION') ?? service.region, keyPrefix: v('KEY_PREFIX'), modes: sts ? ['sts', 'presign'] : ['presign'],
-      secret: { accessKeyId: v('ACCESS_KEY'), secretAccessKey: v('SECRET_KEY'), roleArn: v('ROLE_ARN'), stsEndpoint: v('STS_ENDPOINT') },
+      id: service.id,
+      provider: service.provider,
+      label: service.label,
+      endpoint: v('ENDPOINT'),
+      bucket: v('BUCKET'),
+      region: v('REGION') ?? service.region,
+      keyPrefix: v('KEY_PREFIX'),
+      modes: sts ? ['sts', 'presign'] : ['presign'],
+      secret: {
+        accessKeyId: v('ACCESS_KEY'),
+        secretAccessKey: v('SECRET_KEY'),
+        roleArn: v('ROLE_ARN'),
+        stsEndpoint: v('STS_ENDPOINT'),
+      },
     });
   }
   return targets;

@@ -1,13 +1,19 @@
 // Type-checks the public declarations (js/index.d.ts) the way an app uses them: `npm test` runs
 // `tsc -p tests/types`. The @ts-expect-error lines must stay errors.
 import {
-  createUploader, preload, PartwiseError, Uploader, UploadTask,
-  type ErrorCode, type UploadResult, type PresignRequest,
+  createUploader,
+  type ErrorCode,
+  PartwiseError,
+  type PresignRequest,
+  preload,
+  Uploader,
+  type UploadResult,
+  UploadTask,
 } from '../../js/index.js';
 
 async function sts(file: File): Promise<UploadResult> {
-  const loaded: void = await preload();
-  void loaded;
+  const loading: Promise<void> = preload();
+  await loading;
   const uploader = createUploader({
     provider: 'oss',
     endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
@@ -55,7 +61,12 @@ function presigned(blob: Blob) {
 }
 
 // @ts-expect-error: exactly one of credentials and presign
-createUploader({ endpoint: 'e', bucket: 'b', credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's' }), presign: async () => 'u' });
+createUploader({
+  endpoint: 'e',
+  bucket: 'b',
+  credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's' }),
+  presign: async () => 'u',
+});
 // @ts-expect-error: an unknown service
 createUploader({ provider: 'gcs', endpoint: 'e', bucket: 'b', presign: async () => 'u' });
 // @ts-expect-error: a key is required
