@@ -1,6 +1,7 @@
 //! The facts the JS API states and the Rust core declares once agree: error codes, task states,
-//! event names, operation names and option defaults. `js/index.d.ts` (and the wrapper's list of
-//! codes in `js/index.js`) are read as text; each check fails naming what differs.
+//! event names, operation names and option defaults. `js/index.d.ts`, the wrapper's list of codes
+//! in `js/index.js` and the README's API tables are read as text; each check fails naming what
+//! differs.
 #![cfg(not(target_arch = "wasm32"))]
 
 use partwise::actions::Operation;
@@ -147,6 +148,41 @@ fn option_defaults() {
             "the documented default of `{member}` is not Config::default()'s"
         );
     }
+}
+
+/// The README's table rows `| \`name\` | cell | …`: the first cell after the name, by name.
+fn readme_rows() -> std::collections::BTreeMap<String, String> {
+    source("README.md")
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.strip_prefix("| `")?.split_once("` | ")?;
+            Some((name.to_owned(), rest.split(" |").next().unwrap_or_default().to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn readme_defaults_and_codes() {
+    let rows = readme_rows();
+    let retry = Config::default().retry;
+    let config = Config::default();
+    let expected = [
+        ("concurrency", config.concurrency.to_string()),
+        ("stallTimeoutMs", config.stall_timeout_ms.to_string()),
+        (
+            "retry",
+            format!(
+                "`{{attempts: {}, baseDelayMs: {}, maxDelayMs: {}}}`",
+                retry.attempts, retry.base_delay_ms, retry.max_delay_ms
+            ),
+        ),
+        ("checkpoints", config.checkpoints.to_string()),
+    ];
+    for (option, rust) in expected {
+        assert_eq!(rows.get(option), Some(&rust), "README's default of `{option}` is not Config::default()'s");
+    }
+    let documented: Names = CODES.iter().filter(|code| rows.contains_key(**code)).map(|c| (*c).to_owned()).collect();
+    assert_same("README's error table and error::CODES", &documented, &names(CODES.iter().copied()));
 }
 
 #[test]

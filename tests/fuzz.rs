@@ -6,8 +6,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use partwise::actions::*;
-use partwise::upload::checkpoint::Checkpoint;
 use partwise::http::Response;
+use partwise::upload::checkpoint::Checkpoint;
 use partwise::{Auth, Bucket, BucketConfig, Credentials, Provider, Timestamp};
 use proptest::prelude::*;
 

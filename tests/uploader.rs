@@ -5,7 +5,8 @@
 use partwise::Error;
 use partwise::hash::md5;
 use partwise::upload::retry::RetryPolicy;
-use partwise::web::{ObjectSpec, Signer, TaskControl, TaskState, UploadEvent, UploadResult, Uploader, UploaderOptions};
+use partwise::upload::{Config, Event, ObjectSpec, TaskState, UploadResult};
+use partwise::web::{Signer, TaskControl, Uploader, UploaderOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -52,13 +53,13 @@ fn options(signer: Signer) -> UploaderOptions {
         bucket: bucket(),
         endpoint: setting(ENDPOINT, "PARTWISE_TEST_ENDPOINT").to_owned(),
         signer,
-        part_size: Some(5 * MIB),
-        concurrency: 4,
-        retry: RetryPolicy { attempts: 3, base_delay_ms: 100, max_delay_ms: 1000 },
-        checksum: true,
-        checkpoints: true,
+        config: Config {
+            part_size: Some(5 * MIB),
+            concurrency: 4,
+            retry: RetryPolicy { attempts: 3, base_delay_ms: 100, max_delay_ms: 1000 },
+            ..Config::default()
+        },
         hash_workers: 2,
-        stall_ms: 30_000,
     }
 }
 
@@ -108,21 +109,21 @@ fn start(
     recorder: &Rc<RefCell<Recorder>>,
 ) -> partwise::web::UploadTask {
     let seen = recorder.clone();
-    let observer = Rc::new(move |event: UploadEvent<'_>| {
+    let observer = Rc::new(move |event: &Event| {
         let mut r = seen.borrow_mut();
         match event {
-            UploadEvent::Part { number, .. } => {
-                r.parts.push(number);
+            Event::Part { number, .. } => {
+                r.parts.push(*number);
                 if r.pause_after_parts == Some(r.parts.len()) {
                     r.control.as_ref().expect("control").pause();
                 }
             }
-            UploadEvent::State(state) => r.states.push(state),
-            UploadEvent::Retry { part, .. } => {
+            Event::State(state) => r.states.push(*state),
+            Event::Retry { part, .. } => {
                 r.retries += 1;
-                r.retried_parts.push(part);
+                r.retried_parts.push(*part);
             }
-            UploadEvent::Progress(p) => r.loaded.push(p.loaded),
+            Event::Progress(p) => r.loaded.push(p.loaded),
         }
     });
     let task = uploader.upload(blob.clone(), ObjectSpec { key: key.to_owned(), ..ObjectSpec::default() }, observer);
@@ -192,8 +193,8 @@ async fn parts_go_up_in_parallel_and_hash_off_the_main_thread() {
     let stats = task.control.clone();
     task.done.await.expect("uploaded");
     let ticks = stop_ticker(&ticker);
-    assert!(stats.stats().max_parts_in_flight.get() > 1, "more than one part in flight");
-    assert_eq!(stats.stats().part_requests.get(), 8);
+    assert!(stats.stats().max_parts_in_flight > 1, "more than one part in flight");
+    assert_eq!(stats.stats().part_requests, 8);
     assert!(ticks >= 8, "the main thread kept running timers while parts hashed ({ticks} ticks)");
     assert_eq!(call_count(&credentials), 1, "one credentials call served every part");
 }
@@ -311,7 +312,7 @@ async fn a_wrong_secret_fails_typed_without_a_retry_storm() {
     assert_eq!(error.provider_code(), Some("SignatureDoesNotMatch"), "{error}");
     assert_eq!(error.status(), Some(403));
     assert!(!error.is_retryable());
-    assert_eq!(control.stats().part_requests.get(), 1, "sent once, not retried");
+    assert_eq!(control.stats().part_requests, 1, "sent once, not retried");
     assert_eq!(recorder.borrow().retries, 0);
     assert_eq!(call_count(&credentials), 1);
 }
@@ -349,7 +350,9 @@ async fn no_secret_reaches_indexeddb_or_the_console() {
 async fn transient_failures_are_retried_with_backoff() {
     let faults = ["slowdown", "stall", "refused"].map(String::from).to_vec();
     let presign = faulty_presigner(backend(), faults, "uploadPart");
-    let uploader = Uploader::new(UploaderOptions { stall_ms: 1000, ..options(Signer::presign(presign.clone())) });
+    let mut options = options(Signer::presign(presign.clone()));
+    options.config.stall_timeout_ms = 1000;
+    let uploader = Uploader::new(options);
     let data = bytes(12 * MIB, 14);
     let key = unique_key("transient");
     let recorder = Rc::new(RefCell::new(Recorder::default()));
@@ -357,7 +360,7 @@ async fn transient_failures_are_retried_with_backoff() {
     let control = task.control.clone();
     task.done.await.expect("uploaded despite a 503, a stalled request and a refused connection");
     assert_eq!(recorder.borrow().retries, 3, "each failure was retried once");
-    assert_eq!(control.stats().part_requests.get(), 6, "3 parts + 3 retries");
+    assert_eq!(control.stats().part_requests, 6, "3 parts + 3 retries");
     assert!(md5(&read_object(&key).await) == md5(&data));
 }
 
@@ -372,7 +375,7 @@ async fn a_hidden_etag_fails_fast_and_names_the_fix() {
     assert_eq!(error.code(), "EtagNotExposed");
     assert!(error.to_string().contains("ExposeHeaders"), "{error}");
     assert_eq!(recorder.borrow().retries, 0, "not retried");
-    assert!(control.stats().part_requests.get() <= 3, "no retries: {}", control.stats().part_requests.get());
+    assert!(control.stats().part_requests <= 3, "no retries: {}", control.stats().part_requests);
 }
 
 #[wasm_bindgen_test]

@@ -81,6 +81,21 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// The record's id: one per file (by fingerprint) and destination, so an upload of the same
+    /// file to the same place finds it again.
+    pub fn id(&self) -> String {
+        let f = &self.fingerprint;
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.provider, self.endpoint, self.bucket, self.key, f.size, f.last_modified, f.sample_md5
+        )
+    }
+
+    /// Whether the record is of an upload to this service, endpoint and bucket.
+    pub fn belongs_to(&self, provider: &str, endpoint: &str, bucket: &str) -> bool {
+        self.provider == provider && self.endpoint == endpoint && self.bucket == bucket
+    }
+
     /// The record as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -101,8 +116,12 @@ impl Checkpoint {
         if version.schema != SCHEMA {
             return Err(bad(format!("schema {} (this version reads {SCHEMA})", version.schema)));
         }
-        let checkpoint: Checkpoint = serde_json::from_str(text).map_err(|e| bad(format!("malformed: {e}")))?;
+        let mut checkpoint: Checkpoint = serde_json::from_str(text).map_err(|e| bad(format!("malformed: {e}")))?;
         checkpoint.plan()?;
+        // Earlier builds stored seconds; in milliseconds, no upload began before 1973.
+        if checkpoint.created_at < 100_000_000_000 {
+            checkpoint.created_at = checkpoint.created_at.saturating_mul(1000);
+        }
         Ok(checkpoint)
     }
 
@@ -207,6 +226,8 @@ mod tests {
             assert!(Checkpoint::from_json(&c.to_json()).is_err());
         }
         let no_size = Checkpoint { part_size: 0, ..checkpoint() };
+        let in_seconds = Checkpoint { created_at: 1_700_000_000, ..checkpoint() };
+        assert_eq!(Checkpoint::from_json(&in_seconds.to_json()).map(|c| c.created_at), Ok(1_700_000_000_000));
         assert!(Checkpoint::from_json(&no_size.to_json()).is_err());
     }
 

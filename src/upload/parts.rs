@@ -1,6 +1,6 @@
-//! The upload state machine: which part to hash, which to send, when to initiate and complete.
-//! Pure: the shell runs each [`Action`] it is handed and reports the outcome back; concurrency,
-//! the hashing look-ahead, pause and resume-after-reload all live here, tested without a browser.
+//! The part scheduler: which part to hash, which to send, when to initiate and complete. The
+//! [`crate::upload::Upload`] machine turns each [`Step`] into a job and reports the outcome back;
+//! concurrency, the hashing look-ahead, pause and the parts a resume keeps all live here.
 
 use crate::actions::CompletedPart;
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ pub struct SessionOptions {
 
 /// Something for the shell to do; it reports back through the matching `Session` method.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum Step {
     /// Start the multipart upload → [`Session::initiated`].
     Initiate,
     /// Hash this part of the file → [`Session::hashed`].
@@ -137,27 +137,27 @@ impl Session {
         self.paused
     }
 
-    /// Stops handing out new actions; the shell cancels the running ones and reports each through
+    /// Stops handing out new steps; the shell cancels the running ones and reports each through
     /// [`Session::interrupted`].
     pub fn pause(&mut self) {
         self.paused = true;
     }
 
-    /// Hands out actions again.
+    /// Hands out steps again.
     pub fn resume(&mut self) {
         self.paused = false;
     }
 
-    /// The actions to start now, each marked as running.
-    pub fn next_actions(&mut self) -> Vec<Action> {
-        let mut actions = Vec::new();
+    /// The steps to start now, each marked as running.
+    pub fn next_steps(&mut self) -> Vec<Step> {
+        let mut steps = Vec::new();
         if self.paused || self.finished || self.completing {
-            return actions;
+            return steps;
         }
         let single = self.plan.is_single();
         if !single && self.upload_id.is_none() && !self.initiating {
             self.initiating = true;
-            actions.push(Action::Initiate);
+            steps.push(Step::Initiate);
         }
         let (checksum, concurrency, hashers) = (self.options.checksum, self.options.concurrency, self.options.hashers);
         let (mut uploading, mut hashing, mut ready) = (0, 0, 0);
@@ -178,14 +178,10 @@ impl Session {
                 self.slots[index] = Slot::Uploading(md5);
                 (uploading, ready) = (uploading + 1, ready - 1);
                 if single {
-                    actions.push(Action::PutObject { md5 });
+                    steps.push(Step::PutObject { md5 });
                 } else {
                     let upload_id = self.upload_id.clone().unwrap_or_default();
-                    actions.extend(self.plan.part(index_number(index)).map(|part| Action::Upload {
-                        part,
-                        md5,
-                        upload_id,
-                    }));
+                    steps.extend(self.plan.part(index_number(index)).map(|part| Step::Upload { part, md5, upload_id }));
                 }
             }
         }
@@ -198,7 +194,7 @@ impl Session {
                 if checksum {
                     self.slots[index] = Slot::Hashing { stored: None };
                     hashing += 1;
-                    actions.extend(self.plan.part(index_number(index)).map(Action::Hash));
+                    steps.extend(self.plan.part(index_number(index)).map(Step::Hash));
                 } else {
                     self.slots[index] = Slot::Hashed(None);
                     ready += 1;
@@ -214,7 +210,7 @@ impl Session {
             if let Slot::Waiting { stored: Some(etag) } = &self.slots[index] {
                 self.slots[index] = Slot::Hashing { stored: Some(etag.clone()) };
                 hashing += 1;
-                actions.extend(self.plan.part(index_number(index)).map(Action::Hash));
+                steps.extend(self.plan.part(index_number(index)).map(Step::Hash));
             }
         }
         if !single
@@ -223,9 +219,9 @@ impl Session {
         {
             self.completing = true;
             let parts = self.done_parts().into_iter().map(|(s, etag)| CompletedPart { part_number: s.number, etag });
-            actions.push(Action::Complete { upload_id, parts: parts.collect() });
+            steps.push(Step::Complete { upload_id, parts: parts.collect() });
         }
-        actions
+        steps
     }
 
     /// The multipart upload was created.
@@ -348,15 +344,15 @@ mod tests {
         md5(&n.to_le_bytes())
     }
 
-    /// Runs a session to the end, answering every action at once; returns the actions seen.
-    fn drive(session: &mut Session) -> Vec<Action> {
+    /// Runs a session to the end, answering every action at once; returns the steps seen.
+    fn drive(session: &mut Session) -> Vec<Step> {
         let mut seen = Vec::new();
         for _ in 0..1000 {
-            let actions = session.next_actions();
-            if actions.is_empty() {
+            let steps = session.next_steps();
+            if steps.is_empty() {
                 break;
             }
-            for action in actions {
+            for action in steps {
                 answer(session, &action);
                 seen.push(action);
             }
@@ -365,18 +361,18 @@ mod tests {
     }
 
     /// Reports `action` as done, as a server storing every part would.
-    fn answer(session: &mut Session, action: &Action) {
+    fn answer(session: &mut Session, action: &Step) {
         match action {
-            Action::Initiate => session.initiated("id-1".into()),
-            Action::Hash(part) => {
+            Step::Initiate => session.initiated("id-1".into()),
+            Step::Hash(part) => {
                 session.hashed(part.number, digest(part.number));
             }
-            Action::Upload { part, md5, .. } => {
+            Step::Upload { part, md5, .. } => {
                 let tag = md5.map_or_else(|| "\"unchecked\"".to_owned(), |d| etag(&d));
                 session.uploaded(part.number, tag).expect("etag");
             }
-            Action::PutObject { md5 } => session.uploaded(1, etag(&md5.expect("md5"))).expect("etag"),
-            Action::Complete { .. } => session.finished(),
+            Step::PutObject { md5 } => session.uploaded(1, etag(&md5.expect("md5"))).expect("etag"),
+            Step::Complete { .. } => session.finished(),
         }
     }
 
@@ -385,8 +381,8 @@ mod tests {
         let mut session = Session::new(plan(37 * MIB + 3), options(4), None);
         let seen = drive(&mut session);
         assert!(session.is_finished());
-        assert_eq!(seen.iter().filter(|a| matches!(a, Action::Upload { .. })).count(), 8);
-        let Some(Action::Complete { upload_id, parts }) = seen.last() else { panic!("complete last: {seen:?}") };
+        assert_eq!(seen.iter().filter(|a| matches!(a, Step::Upload { .. })).count(), 8);
+        let Some(Step::Complete { upload_id, parts }) = seen.last() else { panic!("complete last: {seen:?}") };
         assert_eq!(upload_id, "id-1");
         assert_eq!(parts.iter().map(|p| p.part_number).collect::<Vec<_>>(), (1..=8).collect::<Vec<_>>());
         assert_eq!(parts[2].etag, etag(&digest(3)));
@@ -398,56 +394,54 @@ mod tests {
             let mut session = Session::new(plan(size), options(4), None);
             let seen = drive(&mut session);
             assert!(session.is_finished());
-            assert!(matches!(seen.as_slice(), [Action::Hash(_), Action::PutObject { md5: Some(_) }]), "{seen:?}");
+            assert!(matches!(seen.as_slice(), [Step::Hash(_), Step::PutObject { md5: Some(_) }]), "{seen:?}");
         }
     }
 
     #[test]
     fn uploads_and_hashes_respect_their_limits() {
         let mut session = Session::new(plan(100 * MIB), options(3), None);
-        let first = session.next_actions();
-        assert_eq!(first[0], Action::Initiate);
-        assert_eq!(first.iter().filter(|a| matches!(a, Action::Hash(_))).count(), 2, "two hashers");
+        let first = session.next_steps();
+        assert_eq!(first[0], Step::Initiate);
+        assert_eq!(first.iter().filter(|a| matches!(a, Step::Hash(_))).count(), 2, "two hashers");
         for n in 1..=2 {
             session.hashed(n, digest(n));
         }
-        let second = session.next_actions();
-        assert_eq!(second.iter().filter(|a| matches!(a, Action::Hash(_))).count(), 1, "look-ahead of 3");
-        assert!(second.iter().all(|a| !matches!(a, Action::Upload { .. })), "nothing is sent before initiate");
+        let second = session.next_steps();
+        assert_eq!(second.iter().filter(|a| matches!(a, Step::Hash(_))).count(), 1, "look-ahead of 3");
+        assert!(second.iter().all(|a| !matches!(a, Step::Upload { .. })), "nothing is sent before initiate");
         session.initiated("u".into());
         session.hashed(3, digest(3));
-        let third = session.next_actions();
-        assert_eq!(third.iter().filter(|a| matches!(a, Action::Upload { .. })).count(), 3);
-        assert_eq!(third.iter().filter(|a| matches!(a, Action::Hash(_))).count(), 2, "hashing continues ahead");
+        let third = session.next_steps();
+        assert_eq!(third.iter().filter(|a| matches!(a, Step::Upload { .. })).count(), 3);
+        assert_eq!(third.iter().filter(|a| matches!(a, Step::Hash(_))).count(), 2, "hashing continues ahead");
     }
 
     #[test]
     fn pause_hands_out_nothing_and_interrupted_parts_are_sent_again() {
         let mut session = Session::new(plan(20 * MIB), options(2), None);
-        session.next_actions();
+        session.next_steps();
         session.initiated("u".into());
         session.hashed(1, digest(1));
         session.hashed(2, digest(2));
-        let sent = session.next_actions();
-        assert_eq!(sent.iter().filter(|a| matches!(a, Action::Upload { .. })).count(), 2);
+        let sent = session.next_steps();
+        assert_eq!(sent.iter().filter(|a| matches!(a, Step::Upload { .. })).count(), 2);
         session.pause();
         for n in 1..=4 {
             session.interrupted(n); // two uploads and two hashes were running
         }
-        assert!(session.next_actions().is_empty());
+        assert!(session.next_steps().is_empty());
         session.resume();
-        let again = session.next_actions();
-        assert!(again.contains(&Action::Upload {
+        let again = session.next_steps();
+        assert!(again.contains(&Step::Upload {
             part: session.plan().part(1).expect("1"),
             md5: Some(digest(1)),
             upload_id: "u".into()
         }));
         for action in again {
             match action {
-                Action::Upload { part, md5, .. } => {
-                    session.uploaded(part.number, etag(&md5.expect("md5"))).expect("ok")
-                }
-                Action::Hash(part) => _ = session.hashed(part.number, digest(part.number)),
+                Step::Upload { part, md5, .. } => session.uploaded(part.number, etag(&md5.expect("md5"))).expect("ok"),
+                Step::Hash(part) => _ = session.hashed(part.number, digest(part.number)),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -465,11 +459,11 @@ mod tests {
         let seen = drive(&mut session);
         let sent: Vec<u16> = seen
             .iter()
-            .filter_map(|a| if let Action::Upload { part, .. } = a { Some(part.number) } else { None })
+            .filter_map(|a| if let Step::Upload { part, .. } = a { Some(part.number) } else { None })
             .collect();
         assert_eq!(sent, vec![3, 2], "the new part first; part 1 matched the file; part 2 changed");
-        assert!(!seen.contains(&Action::Initiate));
-        assert!(matches!(seen.last(), Some(Action::Complete { upload_id, .. }) if upload_id == "old"));
+        assert!(!seen.contains(&Step::Initiate));
+        assert!(matches!(seen.last(), Some(Step::Complete { upload_id, .. }) if upload_id == "old"));
     }
 
     #[test]
@@ -477,42 +471,35 @@ mod tests {
         let kept: Vec<CompletedPart> =
             (1..=1000).map(|n| CompletedPart { part_number: n, etag: etag(&digest(n)) }).collect();
         let mut session = Session::new(plan(5010 * MIB), options(4), Some(("old".into(), kept)));
-        let first = session.next_actions();
+        let first = session.next_steps();
         assert_eq!(
             first,
             vec![
-                Action::Hash(session.plan().part(1001).expect("1001")),
-                Action::Hash(session.plan().part(1002).expect("1002"))
+                Step::Hash(session.plan().part(1001).expect("1001")),
+                Step::Hash(session.plan().part(1002).expect("1002"))
             ]
         );
         session.hashed(1001, digest(1001));
-        let second = session.next_actions();
-        assert!(second.iter().any(|a| matches!(a, Action::Upload { part, .. } if part.number == 1001)), "{second:?}");
-        assert!(
-            second.contains(&Action::Hash(session.plan().part(1).expect("1"))),
-            "an idle hasher checks a kept part"
-        );
+        let second = session.next_steps();
+        assert!(second.iter().any(|a| matches!(a, Step::Upload { part, .. } if part.number == 1001)), "{second:?}");
+        assert!(second.contains(&Step::Hash(session.plan().part(1).expect("1"))), "an idle hasher checks a kept part");
         for action in first.iter().skip(1).chain(&second) {
             answer(&mut session, action);
         }
         let seen = drive(&mut session);
-        let Some(Action::Complete { parts, .. }) = seen.last() else { panic!("complete last") };
+        let Some(Step::Complete { parts, .. }) = seen.last() else { panic!("complete last") };
         assert_eq!(parts.len(), 1002);
-        assert_eq!(
-            seen.iter().filter(|a| matches!(a, Action::Upload { .. })).count(),
-            1,
-            "part 1002, the last to send"
-        );
+        assert_eq!(seen.iter().filter(|a| matches!(a, Step::Upload { .. })).count(), 1, "part 1002, the last to send");
     }
 
     #[test]
     fn a_part_whose_etag_is_not_its_md5_is_an_error_and_queued_again() {
         let mut session = Session::new(plan(12 * MIB), options(1), None);
-        session.next_actions();
+        session.next_steps();
         session.initiated("u".into());
         session.hashed(1, digest(1));
-        let actions = session.next_actions();
-        assert!(actions.iter().any(|a| matches!(a, Action::Upload { part, .. } if part.number == 1)));
+        let steps = session.next_steps();
+        assert!(steps.iter().any(|a| matches!(a, Step::Upload { part, .. } if part.number == 1)));
         let error = session.uploaded(1, etag(&digest(9))).expect_err("mismatch");
         assert_eq!(error.code(), "InvalidResponse");
         assert!(session.uploaded(1, "\"abc-2\"".into()).is_ok(), "non-MD5 ETags cannot be checked");
@@ -522,7 +509,7 @@ mod tests {
     fn without_checksums_nothing_is_hashed() {
         let mut session = Session::new(plan(12 * MIB), SessionOptions { checksum: false, ..options(4) }, None);
         let seen = drive(&mut session);
-        assert!(seen.iter().all(|a| !matches!(a, Action::Hash(_))));
-        assert!(seen.iter().any(|a| matches!(a, Action::Upload { md5: None, .. })));
+        assert!(seen.iter().all(|a| !matches!(a, Step::Hash(_))));
+        assert!(seen.iter().any(|a| matches!(a, Step::Upload { md5: None, .. })));
     }
 }

@@ -1,5 +1,5 @@
 //! What to do after a failed request: retry after a backoff, refresh credentials, correct the
-//! clock, or give up. Pure decisions: the shell supplies the jitter and the clocks.
+//! clock, or give up. Pure decisions: jitter, clocks and the service's answer come in as data.
 
 use crate::error::Error;
 use crate::timestamp::Timestamp;
@@ -53,8 +53,10 @@ pub struct FailureContext {
     pub server_time: Option<Timestamp>,
     /// The (corrected) local clock when the answer arrived.
     pub local_time: Timestamp,
-    /// A random number in `[0, 1)` from the shell.
+    /// A random number in `[0, 1)`.
     pub jitter: f64,
+    /// The wait the service asked for (`Retry-After`), in milliseconds.
+    pub retry_after_ms: Option<u64>,
 }
 
 impl RetryPolicy {
@@ -88,7 +90,9 @@ impl RetryPolicy {
             return Recovery::RefreshCredentials;
         }
         if error.is_retryable() {
-            return Recovery::Retry { delay_ms: self.delay_ms(context.retry, context.jitter) };
+            // A service that says how long to wait is obeyed, up to the longest delay allowed.
+            let asked = context.retry_after_ms.unwrap_or(0).min(self.max_delay_ms);
+            return Recovery::Retry { delay_ms: self.delay_ms(context.retry, context.jitter).max(asked) };
         }
         Recovery::GiveUp
     }
@@ -101,6 +105,13 @@ pub fn refresh_due(fetched: Timestamp, expiration: Option<Timestamp>, now: Times
     let lifetime = expiration.unix() - fetched.unix();
     let margin = (lifetime / 4).clamp(0, 300);
     now.unix() >= expiration.unix() - margin
+}
+
+/// The `Retry-After` header of an answer, in milliseconds (delay-seconds form only; an HTTP date
+/// is ignored and the backoff alone decides).
+pub fn retry_after_ms(response: &crate::http::Response) -> Option<u64> {
+    let seconds: u64 = response.header("retry-after")?.trim().parse().ok()?;
+    Some(seconds.saturating_mul(1000))
 }
 
 #[cfg(test)]
@@ -136,6 +147,7 @@ mod tests {
             server_time: None,
             local_time: Timestamp::from_unix(1_000_000).expect("valid"),
             jitter: 0.5,
+            retry_after_ms: None,
         }
     }
 
@@ -175,7 +187,22 @@ mod tests {
             Recovery::Retry { delay_ms: 375 },
             "without a readable Date, a plain retry (re-signed) is all that is left"
         );
+        let asked = FailureContext { retry_after_ms: Some(2_000), ..context(1) };
+        assert_eq!(p.recovery(&provider(503, "SlowDown"), &asked), Recovery::Retry { delay_ms: 2_000 });
+        let greedy = FailureContext { retry_after_ms: Some(3_600_000), ..context(1) };
+        assert_eq!(
+            p.recovery(&provider(429, "TooManyRequests"), &greedy),
+            Recovery::Retry { delay_ms: 20_000 },
+            "capped"
+        );
         let never = RetryPolicy { attempts: 0, ..p };
+        let answer = |value: &str| crate::http::Response {
+            status: 503,
+            headers: vec![("Retry-After".into(), value.into())],
+            body: Vec::new(),
+        };
+        assert_eq!(retry_after_ms(&answer(" 2 ")), Some(2_000));
+        assert_eq!(retry_after_ms(&answer("Fri, 31 Dec 1999 23:59:59 GMT")), None, "a date: the backoff decides");
         assert_eq!(never.recovery(&provider(500, "InternalError"), &context(1)), Recovery::GiveUp);
     }
 }

@@ -1,6 +1,7 @@
 //! One signed request through the global `fetch` (Window and Worker alike).
 
-use super::js_error;
+use super::blob::slice;
+use super::errors::{browser_error, network_error};
 use crate::bucket::SignedRequest;
 use crate::error::{Error, Result};
 use crate::http::{Body, Response};
@@ -32,13 +33,13 @@ impl Drop for AbortOnDrop {
 /// [`Error::Network`] when `fetch` rejects (offline, CORS, reset) or times out;
 /// [`Error::InvalidInput`] when a range body comes without a file or beyond it.
 pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Result<Response> {
-    let controller = web_sys::AbortController::new().map_err(|e| js_error(&e))?;
+    let controller = web_sys::AbortController::new().map_err(|e| browser_error(&e))?;
     let init = web_sys::RequestInit::new();
     init.set_signal(Some(&controller.signal()));
     init.set_method(request.method.as_str());
-    let headers = web_sys::Headers::new().map_err(|e| js_error(&e))?;
+    let headers = web_sys::Headers::new().map_err(|e| browser_error(&e))?;
     for (name, value) in &request.headers {
-        headers.append(name, value).map_err(|e| js_error(&e))?;
+        headers.append(name, value).map_err(|e| network_error(&e))?;
     }
     init.set_headers(&headers);
     match &request.body {
@@ -46,18 +47,14 @@ pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Resu
         Body::Text(text) => init.set_body(&JsValue::from_str(text)),
         Body::Range { offset, len } => {
             let file = file.ok_or_else(|| Error::invalid("file", "a part upload needs the file"))?;
-            let end = offset.checked_add(*len).filter(|end| *end as f64 <= file.size());
-            let end = end.ok_or_else(|| Error::invalid("file", "the part lies beyond the end of the file"))?;
-            #[allow(clippy::cast_precision_loss)] // offsets stay below 2^53 (Blob sizes are f64)
-            let slice = file.slice_with_f64_and_f64(*offset as f64, end as f64).map_err(|e| js_error(&e))?;
-            init.set_body(&slice);
+            init.set_body(&slice(file, *offset, *len)?.into());
         }
     }
-    let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| js_error(&e))?;
+    let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| network_error(&e))?;
     let _abort = AbortOnDrop(controller);
     let exchange = async {
-        let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| js_error(&e))?;
-        let answer: web_sys::Response = answer.dyn_into().map_err(|e| js_error(&e))?;
+        let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| network_error(&e))?;
+        let answer: web_sys::Response = answer.dyn_into().map_err(|e| network_error(&e))?;
         read_response(&answer).await
     };
     let timeout = gloo_timers::future::TimeoutFuture::new(TIMEOUT_MS);
@@ -77,7 +74,7 @@ async fn read_response(answer: &web_sys::Response) -> Result<Response> {
             }
         }
     }
-    let buffer = answer.array_buffer().map_err(|e| js_error(&e))?;
-    let buffer = JsFuture::from(buffer).await.map_err(|e| js_error(&e))?;
+    let buffer = answer.array_buffer().map_err(|e| network_error(&e))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| network_error(&e))?;
     Ok(Response { status: answer.status(), headers, body: js_sys::Uint8Array::new(&buffer).to_vec() })
 }

@@ -1,7 +1,7 @@
 //! MD5 of file parts off the main thread: a pool of Workers (`hash_pool.js`) that run this same
 //! wasm module's raw hashing exports below.
 
-use super::js_error;
+use super::errors::browser_error;
 use crate::error::{Error, Result};
 use md5::{Digest, Md5};
 use std::cell::RefCell;
@@ -39,20 +39,20 @@ impl HashPool {
     /// Starts `size` Workers, each instantiating this module.
     ///
     /// # Errors
-    /// [`Error::Network`] when Workers cannot be created (a CSP without `worker-src blob:`).
+    /// [`Error::Browser`] when Workers cannot be created (a CSP without `worker-src blob:`).
     pub fn new(size: u32) -> Result<Self> {
-        let pool = JsHashPool::new(&wasm_bindgen::module(), size.max(1), CHUNK_BYTES).map_err(|e| js_error(&e))?;
+        let pool = JsHashPool::new(&wasm_bindgen::module(), size.max(1), CHUNK_BYTES).map_err(|e| browser_error(&e))?;
         Ok(Self { pool })
     }
 
     /// The MD5 of `blob`, computed in a Worker.
     ///
     /// # Errors
-    /// [`Error::Network`] when the Blob cannot be read (the file was moved or deleted).
+    /// [`Error::Browser`] when the Blob cannot be read (the file was moved or deleted).
     pub async fn md5(&self, blob: &web_sys::Blob) -> Result<[u8; 16]> {
-        let digest = JsFuture::from(self.pool.hash(blob)).await.map_err(|e| js_error(&e))?;
+        let digest = JsFuture::from(self.pool.hash(blob)).await.map_err(|e| browser_error(&e))?;
         let digest = js_sys::Uint8Array::new(&digest).to_vec();
-        digest.try_into().map_err(|_| Error::Network { message: "the hash worker returned no digest".into() })
+        digest.try_into().map_err(|_| Error::Browser { message: "the hash worker returned no digest".into() })
     }
 }
 

@@ -4,12 +4,13 @@
 
 use super::auth::Signer;
 use super::set;
-use super::uploader::{ObjectSpec, TaskControl, UploadEvent, UploadResult, Uploader, UploaderOptions};
+use super::uploader::{TaskControl, Uploader, UploaderOptions};
 use crate::actions::ObjectOptions;
 use crate::bucket::{Bucket, BucketConfig};
 use crate::error::Error;
 use crate::provider::Provider;
 use crate::upload::retry::RetryPolicy;
+use crate::upload::{Config, Event, ObjectSpec, UploadResult};
 use js_sys::{Function, Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -47,8 +48,8 @@ impl JsUploader {
     /// Throws an error object when `object` is malformed.
     pub fn upload(&self, file: web_sys::Blob, object: &JsValue, emit: Function) -> Result<JsTask, JsValue> {
         let spec = object_spec(object).map_err(|e| error_object(&e))?;
-        let observer = Rc::new(move |event: UploadEvent<'_>| {
-            let (name, detail) = event_object(&event);
+        let observer = Rc::new(move |event: &Event| {
+            let (name, detail) = event_object(event);
             // An exception in an app's event listener must not stop the upload.
             let _ = emit.call2(&JsValue::NULL, &name.into(), &detail);
         });
@@ -72,7 +73,7 @@ impl JsUploader {
                 set(&o, "name", &c.fingerprint.name.into());
                 set(&o, "partSize", &(c.part_size as f64).into());
                 set(&o, "partsDone", &c.parts.len().into());
-                set(&o, "createdAt", &js_sys::Date::new(&((c.created_at as f64) * 1000.0).into()).into());
+                set(&o, "createdAt", &js_sys::Date::new(&(c.created_at as f64).into()).into());
                 list.push(&o);
             }
             Ok(list.into())
@@ -136,8 +137,8 @@ impl JsTask {
     pub fn stats(&self) -> JsValue {
         let stats = self.control.stats();
         let o = Object::new();
-        set(&o, "partRequests", &stats.part_requests.get().into());
-        set(&o, "maxPartsInFlight", &stats.max_parts_in_flight.get().into());
+        set(&o, "partRequests", &stats.part_requests.into());
+        set(&o, "maxPartsInFlight", &stats.max_parts_in_flight.into());
         o.into()
     }
 }
@@ -219,37 +220,35 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
         }
     };
     let retry = get(o, "retry");
-    let defaults = RetryPolicy::default();
+    let defaults = Config::default();
     let retry = if retry.is_undefined() || retry.is_null() {
-        defaults
+        defaults.retry
     } else {
+        let d = defaults.retry;
         RetryPolicy {
-            attempts: number(&retry, "attempts", 0.0, 100.0)?.map_or(defaults.attempts, |n| n as u32),
-            base_delay_ms: number(&retry, "baseDelayMs", 0.0, 600_000.0)?.map_or(defaults.base_delay_ms, |n| n as u64),
-            max_delay_ms: number(&retry, "maxDelayMs", 0.0, 3_600_000.0)?.map_or(defaults.max_delay_ms, |n| n as u64),
+            attempts: number(&retry, "attempts", 0.0, 100.0)?.map_or(d.attempts, |n| n as u32),
+            base_delay_ms: number(&retry, "baseDelayMs", 0.0, 600_000.0)?.map_or(d.base_delay_ms, |n| n as u64),
+            max_delay_ms: number(&retry, "maxDelayMs", 0.0, 3_600_000.0)?.map_or(d.max_delay_ms, |n| n as u64),
         }
     };
     let checksum = match text(o, "checksum")?.as_deref() {
-        None | Some("md5") => true,
+        None => defaults.checksum,
+        Some("md5") => true,
         Some("none") => false,
         Some(_) => return Err(Error::invalid("checksum", "must be 'md5' or 'none'")),
     };
-    let cores = get(&get(&js_sys::global(), "navigator"), "hardwareConcurrency").as_f64().unwrap_or(2.0);
-    Ok(UploaderOptions {
-        bucket,
-        endpoint,
-        signer,
+    let config = Config {
         part_size: number(o, "partSize", 1.0, 9_007_199_254_740_991.0)?.map(|n| n as u64),
-        concurrency: number(o, "concurrency", 1.0, 64.0)?.map_or(4, |n| n as usize),
+        concurrency: number(o, "concurrency", 1.0, 64.0)?.map_or(defaults.concurrency, |n| n as usize),
         retry,
         checksum,
-        checkpoints: flag(o, "checkpoints")?.unwrap_or(true),
-        // Half the cores, at most 4: one worker already hashes ~300 MB/s, faster than most uplinks, and
-        // each further one costs the page's process memory (measured by `npm run bench`).
-        hash_workers: number(o, "hashWorkers", 1.0, 16.0)?
-            .map_or((cores / 2.0).floor().clamp(1.0, 4.0) as u32, |n| n as u32),
-        stall_ms: number(o, "stallTimeoutMs", 1000.0, 3_600_000.0)?.map_or(30_000, |n| n as u32),
-    })
+        checkpoints: flag(o, "checkpoints")?.unwrap_or(defaults.checkpoints),
+        hash_workers: number(o, "hashWorkers", 1.0, 16.0)?.map(|n| n as u32),
+        stall_timeout_ms: number(o, "stallTimeoutMs", 1000.0, 3_600_000.0)?
+            .map_or(defaults.stall_timeout_ms, |n| n as u64),
+    };
+    let cores = get(&get(&js_sys::global(), "navigator"), "hardwareConcurrency").as_f64().unwrap_or(2.0);
+    Ok(UploaderOptions { bucket, endpoint, signer, config, hash_workers: config.hash_workers(cores as u32) })
 }
 
 fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {
@@ -292,10 +291,10 @@ fn result_object(r: &UploadResult) -> Object {
 }
 
 /// An event's name and `detail`.
-fn event_object(event: &UploadEvent<'_>) -> (&'static str, JsValue) {
+fn event_object(event: &Event) -> (&'static str, JsValue) {
     let o = Object::new();
-    let name = match event {
-        UploadEvent::Progress(p) => {
+    match event {
+        Event::Progress(p) => {
             // Byte counts stay below 2^53.
             #[allow(clippy::cast_precision_loss)]
             {
@@ -306,27 +305,21 @@ fn event_object(event: &UploadEvent<'_>) -> (&'static str, JsValue) {
             set(&o, "partsTotal", &p.parts_total.into());
             set(&o, "bytesPerSecond", &p.bytes_per_second.into());
             set(&o, "etaSeconds", &p.eta_seconds.map_or(JsValue::NULL, JsValue::from));
-            "progress"
         }
-        UploadEvent::Part { number, etag, size } => {
+        Event::Part { number, etag, size } => {
             set(&o, "partNumber", &(*number).into());
-            set(&o, "etag", &(*etag).into());
+            set(&o, "etag", &etag.as_str().into());
             #[allow(clippy::cast_precision_loss)]
             set(&o, "size", &(*size as f64).into());
-            "part"
         }
-        UploadEvent::Retry { part, attempt, delay_ms, error } => {
+        Event::Retry { part, attempt, delay_ms, error } => {
             set(&o, "partNumber", &part.map_or(JsValue::NULL, JsValue::from));
             set(&o, "attempt", &(*attempt).into());
             #[allow(clippy::cast_precision_loss)]
             set(&o, "delayMs", &(*delay_ms as f64).into());
             set(&o, "error", &error_object(error));
-            "retry"
         }
-        UploadEvent::State(state) => {
-            set(&o, "state", &state.name().into());
-            "statechange"
-        }
-    };
-    (name, o.into())
+        Event::State(state) => set(&o, "state", &state.name().into()),
+    }
+    (event.name(), o.into())
 }

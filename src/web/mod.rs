@@ -1,45 +1,42 @@
 //! The browser shell: the only code that touches `fetch`, `XMLHttpRequest`, `Blob`s, Workers,
-//! IndexedDB and the JS clock. It runs the core's [`crate::upload::parts::Session`] and turns its
-//! requests into network calls and the answers back into [`crate::http::Response`]s.
+//! IndexedDB, timers and the JS clock. It carries out the commands of the core's machines
+//! ([`crate::upload::Upload`], [`crate::upload::Call`]) and reports back what happened.
 
 mod auth;
+mod blob;
+mod errors;
+mod executor;
 mod fetch;
 mod hash;
 mod js_api;
 mod store;
 mod uploader;
+mod warnings;
 mod xhr;
 
-pub use auth::{Operation, Signer};
+pub use auth::Signer;
 pub use fetch::send;
 pub use hash::HashPool;
-pub use uploader::{
-    ObjectSpec, Observer, TaskControl, TaskState, TaskStats, UploadEvent, UploadResult, UploadTask, Uploader,
-    UploaderOptions,
-};
+pub use uploader::{Observer, TaskControl, UploadTask, Uploader, UploaderOptions};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::timestamp::Timestamp;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
+
+/// The browser's clock in milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    // Whole milliseconds: f64 → u64 is exact for any plausible clock value.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ms = js_sys::Date::now().max(0.0) as u64;
+    ms
+}
 
 /// The browser's clock, as a [`Timestamp`].
 ///
 /// # Errors
-/// [`Error::InvalidInput`] if the clock reads before 1970 or after 9999.
+/// [`crate::Error::InvalidInput`] if the clock reads before 1970 or after 9999.
 pub fn now() -> Result<Timestamp> {
-    // Whole seconds since the epoch: f64 → i64 is exact for any plausible clock value.
-    #[allow(clippy::cast_possible_truncation)]
-    let seconds = (js_sys::Date::now() / 1000.0).floor() as i64;
-    Timestamp::from_unix(seconds)
-}
-
-/// A rejected promise or thrown value as a network error that keeps the JS `name` and `message`.
-pub(crate) fn js_error(value: &JsValue) -> Error {
-    let message = match value.dyn_ref::<js_sys::Error>() {
-        Some(e) => format!("{}: {}", String::from(e.name()), String::from(e.message())),
-        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
-    };
-    Error::Network { message }
+    Timestamp::from_unix(i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX))
 }
 
 /// Sets `name` on a plain object (which cannot fail).

@@ -3,8 +3,9 @@
 //! and a console warning says so; a record that cannot be read (damaged, cut short, another schema)
 //! is ignored with a warning and its upload starts afresh.
 
-use crate::upload::checkpoint::Checkpoint;
+use super::warnings::{Warning, warn_once};
 use crate::error::{Error, Result};
+use crate::upload::checkpoint::Checkpoint;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,23 +13,6 @@ use wasm_bindgen::JsValue;
 
 const DATABASE: &str = "partwise";
 const STORE: &str = "checkpoints";
-
-thread_local! {
-    static WARNED: RefCell<Vec<Warning>> = const { RefCell::new(Vec::new()) };
-}
-
-/// What a console warning is about; each is given once per page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Warning {
-    /// IndexedDB cannot be opened.
-    NoIndexedDb,
-    /// A checkpoint could not be saved.
-    NotSaved,
-    /// A stored checkpoint could not be read.
-    Unreadable,
-    /// Workers cannot be started.
-    NoWorkers,
-}
 
 /// The checkpoint store; opened on first use.
 #[derive(Default)]
@@ -43,21 +27,6 @@ impl std::fmt::Debug for CheckpointStore {
 }
 
 impl CheckpointStore {
-    /// The record id of an upload of a file with this fingerprint to this place.
-    pub(crate) fn id(checkpoint: &Checkpoint) -> String {
-        let f = &checkpoint.fingerprint;
-        format!(
-            "{}|{}|{}|{}|{}|{}|{}",
-            checkpoint.provider,
-            checkpoint.endpoint,
-            checkpoint.bucket,
-            checkpoint.key,
-            f.size,
-            f.last_modified,
-            f.sample_md5
-        )
-    }
-
     async fn database(&self) -> Option<Rc<Rexie>> {
         if self.database.borrow().is_none() {
             let opened = Rexie::builder(DATABASE)
@@ -85,8 +54,7 @@ impl CheckpointStore {
         let Some(db) = self.database().await else { return };
         let outcome = async {
             let record = js_sys::JSON::parse(&checkpoint.to_json()).map_err(|e| e.as_string().unwrap_or_default())?;
-            js_sys::Reflect::set(&record, &"id".into(), &Self::id(checkpoint).into())
-                .map_err(|_| "set id".to_owned())?;
+            js_sys::Reflect::set(&record, &"id".into(), &checkpoint.id().into()).map_err(|_| "set id".to_owned())?;
             let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| e.to_string())?;
             tx.store(STORE).map_err(|e| e.to_string())?.put(&record, None).await.map_err(|e| e.to_string())?;
             tx.done().await.map_err(|e| e.to_string())?;
@@ -140,18 +108,4 @@ fn readable(value: &JsValue) -> Option<Checkpoint> {
 fn from_record(value: &JsValue) -> Result<Checkpoint> {
     let text = js_sys::JSON::stringify(value).ok().and_then(|t| t.as_string());
     Checkpoint::from_json(&text.ok_or_else(|| Error::Checkpoint { reason: "not JSON".into() })?)
-}
-
-/// Logs `message` to the console, once per page for each kind of warning.
-pub(crate) fn warn_once(kind: Warning, message: &str) {
-    let first = WARNED.with_borrow_mut(|warned| {
-        let first = !warned.contains(&kind);
-        if first {
-            warned.push(kind);
-        }
-        first
-    });
-    if first {
-        web_sys::console::warn_1(&format!("partwise: {message}").into());
-    }
 }

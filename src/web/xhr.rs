@@ -1,13 +1,12 @@
 //! Part bodies go up through `XMLHttpRequest`: unlike `fetch` over HTTP/1.1 it reports upload
-//! progress, which gives byte-level progress and lets a stalled request be aborted and retried.
+//! progress, which gives byte-level progress and shows the core when a request has stalled.
 
-use super::js_error;
+use super::blob::slice;
+use super::errors::{browser_error, network_error};
 use crate::bucket::SignedRequest;
 use crate::error::{Error, Result};
 use crate::http::{Body, Response};
 use futures::channel::oneshot;
-use futures::future::{Either, select};
-use gloo_timers::future::TimeoutFuture;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -37,31 +36,26 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Sends `request` with its [`Body::Range`] sliced from `file`, calling `progress(bytes_sent)` as
-/// the body goes out. A request that sends nothing and receives nothing for `stall_ms` is
-/// aborted with a retryable [`Error::Network`].
+/// Sends `request` with its [`Body::Range`] sliced from `file`, calling `progress(bytes_sent)`
+/// at every sign of life (body bytes going out, answer bytes coming in). Stalls are the core's
+/// to notice: it cancels the request by dropping this future.
 ///
 /// # Errors
-/// [`Error::Network`] for network failures and stalls; [`Error::InvalidInput`] for a bad range.
+/// [`Error::Network`] when the request fails; [`Error::InvalidInput`] for a bad range.
 pub(crate) async fn send_body(
     request: &SignedRequest,
     file: &web_sys::Blob,
-    progress: &dyn Fn(u64),
-    stall_ms: u32,
+    progress: Rc<dyn Fn(u64)>,
 ) -> Result<Response> {
     let Body::Range { offset, len } = request.body else {
         return Err(Error::invalid("body", "only part bodies go through XMLHttpRequest"));
     };
-    let end = offset.checked_add(len).filter(|end| *end as f64 <= file.size());
-    let end = end.ok_or_else(|| Error::invalid("file", "the part lies beyond the end of the file"))?;
-    #[allow(clippy::cast_precision_loss)] // offsets stay below 2^53 (Blob sizes are f64)
-    let body = file.slice_with_f64_and_f64(offset as f64, end as f64).map_err(|e| js_error(&e))?;
-
-    let xhr = XmlHttpRequest::new().map_err(|e| js_error(&e))?;
-    xhr.open_with_async(request.method.as_str(), &request.url, true).map_err(|e| js_error(&e))?;
+    let body = slice(file, offset, len)?;
+    let xhr = XmlHttpRequest::new().map_err(|e| browser_error(&e))?;
+    xhr.open_with_async(request.method.as_str(), &request.url, true).map_err(|e| network_error(&e))?;
     for (name, value) in &request.headers {
         if !FORBIDDEN.contains(&name.to_ascii_lowercase().as_str()) {
-            xhr.set_request_header(name, value).map_err(|e| js_error(&e))?;
+            xhr.set_request_header(name, value).map_err(|e| network_error(&e))?;
         }
     }
     let (done_tx, done_rx) = oneshot::channel::<std::result::Result<(), &'static str>>();
@@ -81,48 +75,33 @@ pub(crate) async fn send_body(
     xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     xhr.set_ontimeout(Some(on_timeout.as_ref().unchecked_ref()));
 
-    let activity = Rc::new(Cell::new(js_sys::Date::now()));
     let sent = Rc::new(Cell::new(0u64));
     let on_progress = {
-        let (activity, sent) = (activity.clone(), sent.clone());
+        let (sent, progress) = (sent.clone(), progress.clone());
         Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-            activity.set(js_sys::Date::now());
             // Byte counts are whole numbers well below 2^53.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             sent.set(event.loaded() as u64);
+            progress(sent.get());
         })
     };
-    xhr.upload().map_err(|e| js_error(&e))?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    xhr.upload().map_err(|e| browser_error(&e))?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     let on_response_progress = {
-        let activity = activity.clone();
-        Closure::<dyn FnMut()>::new(move || activity.set(js_sys::Date::now()))
+        let (sent, progress) = (sent.clone(), progress.clone());
+        Closure::<dyn FnMut()>::new(move || progress(sent.get()))
     };
     xhr.set_onprogress(Some(on_response_progress.as_ref().unchecked_ref()));
 
     let guard = AbortOnDrop(xhr.clone());
-    xhr.send_with_opt_blob(Some(&body)).map_err(|e| js_error(&e))?;
-
-    let mut done = done_rx;
-    let outcome = loop {
-        let tick = TimeoutFuture::new(250);
-        match select(done, tick).await {
-            Either::Left((outcome, _)) => break outcome.unwrap_or(Err("the request was cancelled")),
-            Either::Right(((), pending)) => {
-                progress(sent.get());
-                if js_sys::Date::now() - activity.get() > f64::from(stall_ms) {
-                    break Err("no progress for too long; the request was aborted");
-                }
-                done = pending;
-            }
-        }
-    };
+    xhr.send_with_opt_blob(Some(&body)).map_err(|e| network_error(&e))?;
+    let outcome = done_rx.await.unwrap_or(Err("the request was cancelled"));
     drop(guard);
     if let Err(message) = outcome {
         return Err(Error::Network { message: message.into() });
     }
     progress(sent.get().max(len));
     Ok(Response {
-        status: xhr.status().map_err(|e| js_error(&e))?,
+        status: xhr.status().map_err(|e| browser_error(&e))?,
         headers: parse_headers(&xhr.get_all_response_headers().unwrap_or_default()),
         body: xhr.response_text().ok().flatten().unwrap_or_default().into_bytes(),
     })

@@ -1,0 +1,101 @@
+//! [`Call`]: one request run to its answer with the same signing and retry decisions as an
+//! upload's requests (listing and aborting uploads outside of a running upload).
+
+use super::client::Client;
+use super::commands::{Command, Input, JobId, Machine};
+use super::requests::{Failure, Requests, Verdict};
+use super::retry::{RetryPolicy, retry_after_ms};
+use crate::actions::Action;
+use crate::error::Result;
+use crate::timestamp::Timestamp;
+
+const ID: JobId = JobId(1);
+
+/// One action, tried until it succeeds or the retry policy gives up.
+#[derive(Debug)]
+pub struct Call<A: Action> {
+    requests: Requests,
+    outcome: Option<Result<A::Output>>,
+    done: bool,
+}
+
+impl<A: Action> Call<A> {
+    /// A call of `action`; `seed` drives the retry jitter.
+    pub fn new(action: &A, client: &Client, policy: RetryPolicy, seed: u64) -> Self {
+        let mut requests = Requests::new(policy, u64::MAX, seed);
+        let outcome = match action.request(client.bucket.profile()) {
+            Ok(request) => {
+                requests.start(ID, A::OPERATION, request);
+                None
+            }
+            Err(error) => Some(Err(error)),
+        };
+        Call { done: outcome.is_some(), requests, outcome }
+    }
+
+    fn failed(&mut self, failure: Failure, now_ms: u64, client: &mut Client, out: &mut Vec<Command>) {
+        if let Verdict::GaveUp { error, .. } = self.requests.failed(ID, failure, now_ms, client, out) {
+            self.outcome = Some(Err(error));
+            self.done = true;
+        }
+    }
+}
+
+impl<A: Action> Machine for Call<A> {
+    type Output = A::Output;
+
+    fn poll(&mut self, now_ms: u64, client: &mut Client) -> Vec<Command> {
+        let mut out = Vec::new();
+        if self.done {
+            return out;
+        }
+        for (_, failure) in self.requests.poll(now_ms, client, &mut out) {
+            self.failed(failure, now_ms, client, &mut out);
+        }
+        out
+    }
+
+    fn handle(&mut self, input: Input, now_ms: u64, client: &mut Client) -> Vec<Command> {
+        let mut out = Vec::new();
+        if self.done {
+            return out;
+        }
+        match input {
+            Input::Answer { response, .. } => match A::parse(&response, client.bucket.profile()) {
+                Ok(output) => {
+                    self.requests.finish(ID);
+                    self.outcome = Some(Ok(output));
+                    self.done = true;
+                }
+                Err(error) => {
+                    let failure = Failure {
+                        error,
+                        server_time: response.header("date").and_then(Timestamp::parse_http_date),
+                        retry_after_ms: retry_after_ms(&response),
+                        offline: false,
+                    };
+                    self.failed(failure, now_ms, client, &mut out);
+                }
+            },
+            Input::Failure { error, offline, .. } => {
+                self.failed(Failure { offline, ..Failure::of(error) }, now_ms, client, &mut out);
+            }
+            Input::Credentials(result) => {
+                for (_, failure) in self.requests.credentials(result, now_ms, client) {
+                    self.failed(failure, now_ms, client, &mut out);
+                }
+            }
+            Input::Presigned { id, result } => match result {
+                Ok(presigned) => self.requests.presigned(id, presigned, now_ms, &mut out),
+                Err(error) => self.failed(Failure::of(error), now_ms, client, &mut out),
+            },
+            Input::Online => self.requests.online(),
+            _ => {}
+        }
+        out
+    }
+
+    fn outcome(&mut self) -> Option<Result<Self::Output>> {
+        self.outcome.take()
+    }
+}

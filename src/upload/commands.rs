@@ -1,0 +1,128 @@
+//! What a machine asks the shell to do ([`Command`]) and what the shell tells it ([`Input`]).
+
+use super::checkpoint::Checkpoint;
+use super::client::{Client, FetchedCredentials, Presigned};
+use super::events::Event;
+use crate::actions::Operation;
+use crate::bucket::SignedRequest;
+use crate::error::{Error, Result};
+use crate::http::{Request, Response};
+
+/// Names one piece of work the shell carries out: a request, a presign call or a hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(pub u64);
+
+/// Something for the shell to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Send this signed request → [`Input::Answer`] or [`Input::Failure`]. For a body taken from
+    /// the file, report its progress with [`Input::Activity`].
+    Send {
+        /// The job.
+        id: JobId,
+        /// The request, ready to go.
+        request: SignedRequest,
+    },
+    /// Ask the app's `presign` callback to sign this request → [`Input::Presigned`].
+    Presign {
+        /// The job.
+        id: JobId,
+        /// What the request does.
+        operation: Operation,
+        /// The request to presign.
+        request: Request,
+    },
+    /// Ask the app's `credentials` callback for temporary credentials → [`Input::Credentials`].
+    FetchCredentials,
+    /// Hash these byte ranges of the file, in order, as one MD5 → [`Input::Hashed`].
+    Hash {
+        /// The job.
+        id: JobId,
+        /// `(offset, len)` ranges.
+        ranges: Vec<(u64, u64)>,
+    },
+    /// Stop this job; nothing more is reported for it.
+    Cancel(JobId),
+    /// Look up the stored checkpoint with this id → [`Input::CheckpointLoaded`].
+    LoadCheckpoint(String),
+    /// Store (or replace) this checkpoint.
+    SaveCheckpoint(Checkpoint),
+    /// Delete the stored checkpoint with this id.
+    DeleteCheckpoint(String),
+    /// Report [`Input::Online`] when the browser is online again.
+    WaitOnline,
+    /// Poll again at this time (milliseconds since the epoch), unless an input comes first.
+    Sleep {
+        /// When.
+        until_ms: u64,
+    },
+    /// Tell the app.
+    Emit(Event),
+}
+
+/// What happened, for the machine to react to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// A sent request was answered (any status).
+    Answer {
+        /// The job.
+        id: JobId,
+        /// The answer.
+        response: Response,
+    },
+    /// A sent request failed without an answer, or a hash or presign call failed.
+    Failure {
+        /// The job.
+        id: JobId,
+        /// What went wrong.
+        error: Error,
+        /// Whether the browser says it is offline.
+        offline: bool,
+    },
+    /// Bytes of a request body have gone out (any sign of life of the request counts).
+    Activity {
+        /// The job.
+        id: JobId,
+        /// Body bytes sent so far.
+        sent: u64,
+    },
+    /// A hash finished.
+    Hashed {
+        /// The job.
+        id: JobId,
+        /// The MD5 of the ranges.
+        md5: [u8; 16],
+    },
+    /// The app's `credentials` callback answered.
+    Credentials(Result<FetchedCredentials>),
+    /// The app's `presign` callback answered.
+    Presigned {
+        /// The job.
+        id: JobId,
+        /// Its answer.
+        result: Result<Presigned>,
+    },
+    /// The stored checkpoint, if there was a readable one.
+    CheckpointLoaded(Option<Checkpoint>),
+    /// The browser is online again.
+    Online,
+    /// The caller paused the upload.
+    Pause,
+    /// The caller resumed it.
+    Resume,
+    /// The caller aborted it.
+    Abort,
+}
+
+/// A sans-io machine the shell drives: it polls for commands, carries them out, and hands each
+/// outcome back, until the machine has an outcome.
+pub trait Machine {
+    /// What the machine produces.
+    type Output;
+    /// The commands to carry out now.
+    fn poll(&mut self, now_ms: u64, client: &mut Client) -> Vec<Command>;
+    /// Takes in what happened; returns commands it calls for at once.
+    fn handle(&mut self, input: Input, now_ms: u64, client: &mut Client) -> Vec<Command>;
+    /// The result, once there is one (taken once).
+    fn outcome(&mut self) -> Option<Result<Self::Output>>;
+}

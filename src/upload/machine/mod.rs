@@ -1,0 +1,471 @@
+//! [`Upload`]: one file's upload from the first byte to the stored object (or a clean failure),
+//! as a state machine the shell drives through [`Machine`]: `prepare.rs` finds what a stored
+//! checkpoint lets it keep, this file sends the parts, `finish.rs` ends the upload.
+
+mod finish;
+mod prepare;
+
+use super::checkpoint::{Checkpoint, DonePart};
+use super::client::Client;
+use super::commands::{Command, Input, JobId, Machine};
+use super::config::Config;
+use super::events::Event;
+use super::parts::{Session, Step};
+use super::progress::Progress;
+use super::requests::{Failure, Requests, Verdict};
+use super::retry::retry_after_ms;
+use crate::actions::{
+    AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, HeadObject, ListParts,
+    ListedPart, ObjectOptions, PutObject, UploadPart,
+};
+use crate::error::{Error, Result};
+use crate::hash::encode_md5;
+use crate::http::Response;
+use crate::plan::PartPlan;
+use crate::timestamp::Timestamp;
+use std::collections::BTreeMap;
+
+/// Progress events while bytes go out come at most this often.
+const PROGRESS_INTERVAL_MS: u64 = 100;
+
+/// The file being uploaded, as the browser describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    /// `File.name` (empty for a `Blob`).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `File.lastModified` in milliseconds (0 for a `Blob`).
+    pub last_modified: i64,
+    /// `Blob.type`.
+    pub mime: String,
+}
+
+/// The object to create.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectSpec {
+    /// The object key.
+    pub key: String,
+    /// Content type, metadata and extra headers.
+    pub options: ObjectOptions,
+}
+
+/// What a finished upload produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadResult {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key.
+    pub key: String,
+    /// The multipart upload id (`None` for a single PutObject).
+    pub upload_id: Option<String>,
+    /// The object's ETag.
+    pub etag: String,
+    /// The object's URL.
+    pub location: String,
+    /// Bytes uploaded.
+    pub size: u64,
+    /// Parts the object was made of.
+    pub parts: u16,
+}
+
+/// Counters for tests and diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// UploadPart/PutObject requests sent, retries included.
+    pub part_requests: u32,
+    /// The most part requests on the wire at one time.
+    pub max_parts_in_flight: u32,
+}
+
+/// What a job of the shell's is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Job {
+    /// The file's fingerprint sample.
+    Sample,
+    /// A part's MD5.
+    Hash(u16),
+    Initiate,
+    /// UploadPart.
+    Part(u16),
+    /// The whole file in one PutObject.
+    Put,
+    Complete,
+    /// One page of the stored upload's parts.
+    ListParts(ListParts),
+    /// The object, after a Complete whose outcome was lost.
+    Head,
+    /// AbortMultipartUpload.
+    Abort,
+}
+
+#[derive(Clone, Debug)]
+enum Phase {
+    /// Not polled yet.
+    New,
+    /// Hashing the fingerprint sample.
+    Fingerprinting,
+    /// Waiting for the stored checkpoint.
+    Loading { fresh: Checkpoint },
+    /// Asking the service which parts of the stored upload it holds.
+    Listing(Box<Listing>),
+    /// Hashing, sending and completing.
+    Running,
+    /// Checking the object after a Complete whose outcome was lost.
+    Verifying { error: Error, parts: Vec<CompletedPart> },
+    /// Aborting on the server.
+    Aborting,
+    /// Reported.
+    Done,
+}
+
+/// A resume in progress: the record this upload would start with, the stored one it may continue,
+/// and the parts the service listed so far.
+#[derive(Clone, Debug)]
+struct Listing {
+    fresh: Checkpoint,
+    fresh_plan: PartPlan,
+    stored: Checkpoint,
+    listed: Vec<ListedPart>,
+}
+
+/// One upload. Every decision is made here; the shell only carries out [`Command`]s.
+#[derive(Debug)]
+pub struct Upload {
+    config: Config,
+    key: String,
+    options: ObjectOptions,
+    file: FileInfo,
+    plan: PartPlan,
+    hashers: usize,
+    created_ms: u64,
+    phase: Phase,
+    session: Option<Session>,
+    requests: Requests,
+    jobs: BTreeMap<JobId, Job>,
+    next_id: u64,
+    record: Option<Checkpoint>,
+    progress: Progress,
+    progress_sent_ms: u64,
+    out: Vec<Command>,
+    paused: bool,
+    aborting: bool,
+    outcome: Option<Result<UploadResult>>,
+    stats: Stats,
+    parts_on_wire: u32,
+}
+
+impl Upload {
+    /// An upload of `file` as `object` with `hashers` hashing Workers, started at `now_ms`; `seed`
+    /// drives the retry jitter.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] or [`Error::InvalidInput`] when the file cannot be planned.
+    pub fn new(
+        config: Config,
+        client: &Client,
+        object: ObjectSpec,
+        file: FileInfo,
+        hashers: usize,
+        now_ms: u64,
+        seed: u64,
+    ) -> Result<Self> {
+        let profile = client.bucket.profile();
+        let plan = PartPlan::new(file.size, &profile.limits, config.part_size, profile.default_part_size)?;
+        Ok(Upload {
+            requests: Requests::new(config.retry, config.stall_timeout_ms, seed),
+            progress: Progress::new(file.size, plan.count, 0, 0),
+            config,
+            key: object.key,
+            options: object.options,
+            file,
+            plan,
+            hashers: hashers.max(1),
+            created_ms: now_ms,
+            phase: Phase::New,
+            session: None,
+            jobs: BTreeMap::new(),
+            next_id: 0,
+            record: None,
+            progress_sent_ms: 0,
+            out: Vec::new(),
+            paused: false,
+            aborting: false,
+            outcome: None,
+            stats: Stats::default(),
+            parts_on_wire: 0,
+        })
+    }
+
+    /// The multipart upload's id, once known.
+    pub fn upload_id(&self) -> Option<&str> {
+        self.session.as_ref().and_then(Session::upload_id)
+    }
+
+    /// Counters of part requests.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The commands gathered so far, counting the part requests among them.
+    fn drain(&mut self) -> Vec<Command> {
+        for command in &self.out {
+            if let Command::Send { id, .. } = command
+                && matches!(self.jobs.get(id), Some(Job::Part(_) | Job::Put))
+            {
+                self.stats.part_requests += 1;
+                self.parts_on_wire += 1;
+                self.stats.max_parts_in_flight = self.stats.max_parts_in_flight.max(self.parts_on_wire);
+            }
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// Turns the scheduler's next actions into jobs.
+    fn schedule(&mut self, client: &Client) {
+        let Some(session) = self.session.as_mut() else { return };
+        let profile = client.bucket.profile();
+        for step in session.next_steps() {
+            let built = match step {
+                Step::Initiate => {
+                    let create = CreateMultipartUpload { key: self.key.clone(), options: self.options.clone() };
+                    create.request(profile).map(|r| (Job::Initiate, CreateMultipartUpload::OPERATION, r))
+                }
+                Step::Hash(part) => {
+                    let id = self.job(Job::Hash(part.number));
+                    self.out.push(Command::Hash { id, ranges: vec![(part.offset, part.size)] });
+                    continue;
+                }
+                Step::Upload { part, md5, upload_id } => UploadPart {
+                    key: self.key.clone(),
+                    upload_id,
+                    part_number: part.number,
+                    offset: part.offset,
+                    size: part.size,
+                    content_md5: md5.map(|d| encode_md5(&d, profile.content_md5)),
+                }
+                .request(profile)
+                .map(|r| (Job::Part(part.number), UploadPart::OPERATION, r)),
+                Step::PutObject { md5 } => PutObject {
+                    key: self.key.clone(),
+                    size: self.plan.total,
+                    content_md5: md5.map(|d| encode_md5(&d, profile.content_md5)),
+                    options: self.options.clone(),
+                }
+                .request(profile)
+                .map(|r| (Job::Put, PutObject::OPERATION, r)),
+                Step::Complete { upload_id, parts } => {
+                    CompleteMultipartUpload { key: self.key.clone(), upload_id, parts }
+                        .request(profile)
+                        .map(|r| (Job::Complete, CompleteMultipartUpload::OPERATION, r))
+                }
+            };
+            match built {
+                Ok((job, operation, request)) => {
+                    let id = self.job(job);
+                    self.requests.start(id, operation, request);
+                }
+                Err(error) => return self.fail(error),
+            }
+        }
+    }
+
+    fn answered(&mut self, id: JobId, response: &Response, now_ms: u64, client: &mut Client) {
+        let Some(job) = self.jobs.get(&id).cloned() else { return };
+        let profile = client.bucket.profile();
+        let outcome = match job {
+            Job::Initiate => {
+                CreateMultipartUpload::parse(response, profile).map(|c| self.initiated(c.upload_id, client))
+            }
+            Job::Part(number) => {
+                UploadPart::parse(response, profile).and_then(|etag| self.part_stored(number, etag, now_ms))
+            }
+            Job::Put => PutObject::parse(response, profile).and_then(|etag| {
+                self.part_stored(1, etag.clone(), now_ms)?;
+                self.succeed(etag, None, now_ms, client);
+                Ok(())
+            }),
+            Job::Complete => CompleteMultipartUpload::parse(response, profile).map(|done| {
+                let upload_id = self.upload_id().map(str::to_owned);
+                self.succeed(done.etag, upload_id, now_ms, client);
+            }),
+            Job::ListParts(ref list) => ListParts::parse(response, profile).and_then(|page| {
+                let next = list.next(&page)?;
+                self.listed(page.parts, next, client);
+                Ok(())
+            }),
+            Job::Head => HeadObject::parse(response, profile).map(|head| self.verify(&head, now_ms, client)),
+            Job::Abort => AbortMultipartUpload::parse(response, profile).map(|()| self.aborted()),
+            Job::Sample | Job::Hash(_) => Ok(()),
+        };
+        match outcome {
+            Ok(()) => {
+                if matches!(job, Job::Part(_) | Job::Put) {
+                    self.parts_on_wire = self.parts_on_wire.saturating_sub(1);
+                }
+                self.jobs.remove(&id);
+                self.requests.finish(id);
+            }
+            Err(error) => {
+                let failure = Failure {
+                    error,
+                    server_time: response.header("date").and_then(Timestamp::parse_http_date),
+                    retry_after_ms: retry_after_ms(response),
+                    offline: false,
+                };
+                self.request_failed(id, failure, now_ms, client);
+            }
+        }
+    }
+
+    fn initiated(&mut self, upload_id: String, client: &Client) {
+        if let Some(session) = self.session.as_mut() {
+            session.initiated(upload_id.clone());
+        }
+        if let Some(record) = self.record.as_mut() {
+            record.upload_id = upload_id;
+            self.out.push(Command::SaveCheckpoint(record.clone()));
+        }
+        if self.aborting {
+            self.abort_now(client);
+        }
+    }
+
+    /// Part `number` was stored with `etag`.
+    fn part_stored(&mut self, number: u16, etag: String, now_ms: u64) -> Result<()> {
+        let session = self.session.as_mut().ok_or(Error::Aborted)?;
+        session.uploaded(number, etag.clone())?;
+        let done = session.done_parts().into_iter();
+        let size = self.plan.part(number).map_or(0, |p| p.size);
+        self.progress.part_stored(number, size, ms(now_ms));
+        self.out.push(Command::Emit(Event::Part { number, etag, size }));
+        self.emit_progress(now_ms);
+        if let Some(record) = self.record.as_mut().filter(|r| !r.upload_id.is_empty()) {
+            record.parts = done.map(|(spec, etag)| DonePart { number: spec.number, size: spec.size, etag }).collect();
+            self.out.push(Command::SaveCheckpoint(record.clone()));
+        }
+        Ok(())
+    }
+
+    /// Decides what follows a failed attempt of job `id`.
+    fn request_failed(&mut self, id: JobId, failure: Failure, now_ms: u64, client: &mut Client) {
+        let Some(job) = self.jobs.get(&id).cloned() else { return };
+        if matches!(job, Job::Part(_) | Job::Put) && self.requests.is_sent(id) {
+            self.parts_on_wire = self.parts_on_wire.saturating_sub(1);
+        }
+        match self.requests.failed(id, failure, now_ms, client, &mut self.out) {
+            Verdict::Held => {}
+            Verdict::Retrying { attempt, delay_ms, error } => {
+                let part = match job {
+                    Job::Part(number) => Some(number),
+                    Job::Put => Some(1),
+                    _ => None,
+                };
+                if let Some(number) = part {
+                    self.progress.part_failed(number);
+                }
+                self.out.push(Command::Emit(Event::Retry { part, attempt, delay_ms, error }));
+            }
+            Verdict::GaveUp { error, maybe_performed } => {
+                self.jobs.remove(&id);
+                self.gave_up(job, error, maybe_performed, client);
+            }
+        }
+    }
+
+    fn emit_progress(&mut self, now_ms: u64) {
+        self.progress_sent_ms = now_ms;
+        self.out.push(Command::Emit(Event::Progress(self.progress.snapshot())));
+    }
+
+    fn job(&mut self, job: Job) -> JobId {
+        self.next_id += 1;
+        let id = JobId(self.next_id);
+        self.jobs.insert(id, job);
+        id
+    }
+}
+
+impl Machine for Upload {
+    type Output = UploadResult;
+
+    fn poll(&mut self, now_ms: u64, client: &mut Client) -> Vec<Command> {
+        if let Phase::New = self.phase {
+            self.start(now_ms);
+        }
+        if let Phase::Running = self.phase
+            && !self.paused
+            && !self.aborting
+        {
+            self.schedule(client);
+        }
+        for (id, failure) in self.requests.poll(now_ms, client, &mut self.out) {
+            self.request_failed(id, failure, now_ms, client);
+        }
+        self.drain()
+    }
+
+    fn handle(&mut self, input: Input, now_ms: u64, client: &mut Client) -> Vec<Command> {
+        if matches!(self.phase, Phase::Done) {
+            return Vec::new();
+        }
+        match input {
+            Input::Answer { id, response } => self.answered(id, &response, now_ms, client),
+            Input::Failure { id, error, offline } => {
+                if let Some(Job::Sample | Job::Hash(_)) = self.jobs.get(&id) {
+                    self.jobs.remove(&id);
+                    self.fail(error);
+                } else {
+                    let failure = Failure { offline, ..Failure::of(error) };
+                    self.request_failed(id, failure, now_ms, client);
+                }
+            }
+            Input::Activity { id, sent } => {
+                self.requests.activity(id, now_ms);
+                let number = match self.jobs.get(&id) {
+                    Some(Job::Part(number)) => *number,
+                    Some(Job::Put) => 1,
+                    _ => return Vec::new(),
+                };
+                self.progress.sent(number, sent, ms(now_ms));
+                if now_ms.saturating_sub(self.progress_sent_ms) >= PROGRESS_INTERVAL_MS {
+                    self.emit_progress(now_ms);
+                }
+            }
+            Input::Hashed { id, md5 } => self.hashed(id, md5, now_ms, client),
+            Input::Credentials(result) => {
+                for (id, failure) in self.requests.credentials(result, now_ms, client) {
+                    self.request_failed(id, failure, now_ms, client);
+                }
+            }
+            Input::Presigned { id, result } => match result {
+                Ok(presigned) => self.requests.presigned(id, presigned, now_ms, &mut self.out),
+                Err(error) => self.request_failed(id, Failure::of(error), now_ms, client),
+            },
+            Input::CheckpointLoaded(stored) => self.loaded(stored, client),
+            Input::Online => self.requests.online(),
+            Input::Pause => self.pause(),
+            Input::Resume => self.resume(),
+            Input::Abort => self.abort(client),
+        }
+        self.drain()
+    }
+
+    fn outcome(&mut self) -> Option<Result<UploadResult>> {
+        self.outcome.take()
+    }
+}
+
+/// Every part stored so far, for Complete and for checking a lost Complete.
+fn completed_parts(session: &Session) -> Vec<CompletedPart> {
+    let done = session.done_parts().into_iter();
+    done.map(|(spec, etag)| CompletedPart { part_number: spec.number, etag }).collect()
+}
+
+/// Milliseconds as the progress tracker counts them.
+fn ms(now_ms: u64) -> f64 {
+    // Epoch milliseconds stay far below 2^53.
+    #[allow(clippy::cast_precision_loss)]
+    let value = now_ms as f64;
+    value
+}

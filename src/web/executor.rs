@@ -1,0 +1,321 @@
+//! Carries out a machine's commands in the browser and hands back what happened, until the
+//! machine has its outcome. Nothing is decided here: requests go out through XHR or `fetch`,
+//! hashes through the Worker pool, checkpoints to IndexedDB (one at a time, in order), callbacks
+//! to the app, and each answer, failure or sign of life comes back as an [`Input`].
+
+use super::auth::{self, Signer};
+use super::blob;
+use super::errors::browser_error;
+use super::hash::HashPool;
+use super::store::CheckpointStore;
+use super::warnings::{Warning, warn_once};
+use super::{fetch, now_ms, xhr};
+use crate::error::{Error, Result};
+use crate::hash::md5;
+use crate::http::Body;
+use crate::upload::{Client, Command, Event, FetchedCredentials, Input, JobId, Machine};
+use futures::channel::{mpsc, oneshot};
+use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture, Shared, select};
+use futures::stream::StreamExt;
+use gloo_timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+
+/// Receives a task's events.
+pub type Observer = Rc<dyn Fn(&Event)>;
+
+type CredentialsCall = Shared<LocalBoxFuture<'static, Result<FetchedCredentials>>>;
+
+/// What the machines of one uploader share: the core's client, the app's callbacks, the hashing
+/// Workers and the checkpoint store.
+pub(crate) struct Environment {
+    pub client: RefCell<Client>,
+    pub signer: Signer,
+    pub store: CheckpointStore,
+    hash_workers: u32,
+    pool: RefCell<Option<Option<Rc<HashPool>>>>,
+    /// The credentials call in progress, shared by every machine that asks meanwhile.
+    credentials: RefCell<Option<CredentialsCall>>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("client", &self.client)
+            .field("signer", &self.signer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Environment {
+    pub(crate) fn new(client: Client, signer: Signer, hash_workers: u32) -> Self {
+        Environment {
+            client: RefCell::new(client),
+            signer,
+            store: CheckpointStore::default(),
+            hash_workers,
+            pool: RefCell::new(None),
+            credentials: RefCell::new(None),
+        }
+    }
+
+    /// How many hashing Workers there are (or would be).
+    pub(crate) fn hash_workers(&self) -> u32 {
+        self.hash_workers
+    }
+
+    /// The hashing Workers, started on first use; `None` (hash on the main thread, with a
+    /// warning) where Workers cannot be created.
+    fn pool(&self) -> Option<Rc<HashPool>> {
+        self.pool
+            .borrow_mut()
+            .get_or_insert_with(|| match HashPool::new(self.hash_workers) {
+                Ok(pool) => Some(Rc::new(pool)),
+                Err(error) => {
+                    warn_once(
+                        Warning::NoWorkers,
+                        &format!("Web Workers are unavailable ({error}); parts are hashed on the main thread"),
+                    );
+                    None
+                }
+            })
+            .clone()
+    }
+
+    async fn md5(&self, blob: &web_sys::Blob) -> Result<[u8; 16]> {
+        match self.pool() {
+            Some(pool) => pool.md5(blob).await,
+            None => {
+                let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| browser_error(&e))?;
+                Ok(md5(&js_sys::Uint8Array::new(&buffer).to_vec()))
+            }
+        }
+    }
+
+    /// The app's credentials; one call at a time, shared by every machine waiting for it.
+    fn credentials(&self) -> CredentialsCall {
+        let mut pending = self.credentials.borrow_mut();
+        if let Some(call) = pending.as_ref()
+            && call.peek().is_none()
+        {
+            return call.clone();
+        }
+        let Signer::Credentials(callback) = &self.signer else {
+            let error = Error::Credentials { message: "this uploader presigns; it has no credentials callback".into() };
+            return futures::future::ready(Err(error)).boxed_local().shared();
+        };
+        let call = auth::fetch_credentials(callback.clone()).boxed_local().shared();
+        *pending = Some(call.clone());
+        call
+    }
+}
+
+/// A checkpoint operation, carried out in order.
+enum StoreOp {
+    Load(String),
+    Save(crate::upload::checkpoint::Checkpoint),
+    Delete(String),
+}
+
+/// Runs `machine` to its outcome. `file` is the file parts and hashes come from; `observer`
+/// receives events; `inputs` carries the caller's pause, resume and abort; `after` sees the
+/// machine after every step.
+pub(crate) async fn drive<M: Machine>(
+    machine: &mut M,
+    env: Rc<Environment>,
+    file: Option<web_sys::Blob>,
+    observer: Option<Observer>,
+    inputs: (mpsc::UnboundedSender<Input>, mpsc::UnboundedReceiver<Input>),
+    after: &dyn Fn(&M),
+) -> Result<M::Output> {
+    let (sender, mut receiver) = inputs;
+    let (store_ops, store_done) = store_queue(env.clone(), sender.clone());
+    let mut run = Executor {
+        env: env.clone(),
+        file,
+        observer,
+        sender,
+        store_ops,
+        jobs: HashMap::new(),
+        untracked: Vec::new(),
+        wake: None,
+    };
+    let outcome = loop {
+        let commands = machine.poll(now_ms(), &mut env.client.borrow_mut());
+        run.execute(commands);
+        after(machine);
+        if let Some(outcome) = machine.outcome() {
+            break outcome;
+        }
+        let input = match run.wake.map(|at| at.saturating_sub(now_ms())) {
+            Some(wait) => {
+                let timer = TimeoutFuture::new(u32::try_from(wait).unwrap_or(u32::MAX));
+                match select(receiver.next(), timer).await {
+                    Either::Left((input, _)) => input,
+                    Either::Right(_) => {
+                        run.wake = None;
+                        None
+                    }
+                }
+            }
+            None => receiver.next().await,
+        };
+        if let Some(input) = input {
+            let commands = machine.handle(input, now_ms(), &mut env.client.borrow_mut());
+            run.execute(commands);
+            after(machine);
+        }
+    };
+    for handle in run.jobs.into_values().chain(run.untracked) {
+        handle.abort();
+    }
+    // The last checkpoint writes (or the deletion) land before the outcome is reported.
+    drop(run.store_ops);
+    let _ = store_done.await;
+    outcome
+}
+
+struct Executor {
+    env: Rc<Environment>,
+    file: Option<web_sys::Blob>,
+    observer: Option<Observer>,
+    sender: mpsc::UnboundedSender<Input>,
+    store_ops: mpsc::UnboundedSender<StoreOp>,
+    /// Work the machine may cancel.
+    jobs: HashMap<JobId, AbortHandle>,
+    /// Work it never cancels (credentials, the online watch), stopped when the machine is done.
+    untracked: Vec<AbortHandle>,
+    wake: Option<u64>,
+}
+
+impl Executor {
+    fn execute(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Send { id, request } => {
+                    let file = self.file.clone();
+                    let sender = self.sender.clone();
+                    self.spawn(Some(id), async move {
+                        let sent = match (&request.body, file) {
+                            (Body::Range { .. }, Some(file)) => {
+                                let progress = Rc::new(move |sent| {
+                                    let _ = sender.unbounded_send(Input::Activity { id, sent });
+                                });
+                                xhr::send_body(&request, &file, progress).await
+                            }
+                            (_, file) => fetch::send(&request, file.as_ref()).await,
+                        };
+                        match sent {
+                            Ok(response) => Input::Answer { id, response },
+                            Err(error) => Input::Failure { id, offline: !online(), error },
+                        }
+                    });
+                }
+                Command::Presign { id, operation, request } => {
+                    let (env, signer) = (self.env.clone(), self.env.signer.clone());
+                    self.spawn(Some(id), async move {
+                        let result = match signer {
+                            Signer::Presign(callback) => {
+                                let bucket = env.client.borrow().bucket.clone();
+                                auth::presign(callback, &bucket, operation, &request).await
+                            }
+                            Signer::Credentials(_) => Err(Error::Credentials {
+                                message: "this uploader signs with credentials; it has no presign callback".into(),
+                            }),
+                        };
+                        Input::Presigned { id, result }
+                    });
+                }
+                Command::FetchCredentials => {
+                    let call = self.env.credentials();
+                    self.spawn(None, async move { Input::Credentials(call.await) });
+                }
+                Command::Hash { id, ranges } => {
+                    let (env, file) = (self.env.clone(), self.file.clone());
+                    self.spawn(Some(id), async move {
+                        let digest = async {
+                            let file = file.ok_or_else(|| Error::invalid("file", "there is no file to hash"))?;
+                            env.md5(&blob::ranges(&file, &ranges)?).await
+                        };
+                        match digest.await {
+                            Ok(md5) => Input::Hashed { id, md5 },
+                            Err(error) => Input::Failure { id, error, offline: false },
+                        }
+                    });
+                }
+                Command::Cancel(id) => {
+                    if let Some(handle) = self.jobs.remove(&id) {
+                        handle.abort();
+                    }
+                }
+                Command::LoadCheckpoint(id) => _ = self.store_ops.unbounded_send(StoreOp::Load(id)),
+                Command::SaveCheckpoint(checkpoint) => _ = self.store_ops.unbounded_send(StoreOp::Save(checkpoint)),
+                Command::DeleteCheckpoint(id) => _ = self.store_ops.unbounded_send(StoreOp::Delete(id)),
+                Command::WaitOnline => self.spawn(None, async {
+                    while !online() {
+                        TimeoutFuture::new(1000).await;
+                    }
+                    Input::Online
+                }),
+                Command::Sleep { until_ms } => self.wake = Some(self.wake.map_or(until_ms, |w| w.min(until_ms))),
+                Command::Emit(event) => {
+                    if let Some(observer) = &self.observer {
+                        observer(&event);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `work` until it reports, or until job `id` is cancelled.
+    fn spawn(&mut self, id: Option<JobId>, work: impl Future<Output = Input> + 'static) {
+        let (handle, registration) = AbortHandle::new_pair();
+        match id {
+            Some(id) => {
+                if let Some(previous) = self.jobs.insert(id, handle) {
+                    previous.abort();
+                }
+            }
+            None => self.untracked.push(handle),
+        }
+        let sender = self.sender.clone();
+        spawn_local(Abortable::new(work, registration).map(move |input| {
+            if let Ok(input) = input {
+                let _ = sender.unbounded_send(input);
+            }
+        }));
+    }
+}
+
+/// Checkpoint operations run one after another; the receiver is told when the queue is closed
+/// and empty.
+fn store_queue(
+    env: Rc<Environment>,
+    inputs: mpsc::UnboundedSender<Input>,
+) -> (mpsc::UnboundedSender<StoreOp>, oneshot::Receiver<()>) {
+    let (ops, mut queue) = mpsc::unbounded::<StoreOp>();
+    let (done, drained) = oneshot::channel();
+    spawn_local(async move {
+        while let Some(op) = queue.next().await {
+            match op {
+                StoreOp::Load(id) => {
+                    let _ = inputs.unbounded_send(Input::CheckpointLoaded(env.store.get(&id).await));
+                }
+                StoreOp::Save(checkpoint) => env.store.put(&checkpoint).await,
+                StoreOp::Delete(id) => env.store.delete(&id).await,
+            }
+        }
+        let _ = done.send(());
+    });
+    (ops, drained)
+}
+
+/// `navigator.onLine`, true where the browser does not say.
+fn online() -> bool {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true)
+}
