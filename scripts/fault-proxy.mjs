@@ -1,19 +1,32 @@
 // A fault-injecting HTTP proxy for tests, between the browser and the object store. Loopback only,
 // bounded (at most `maxRequests` requests, at most `lifetimeMs` alive) and it stops by itself.
 // Per request, the rules a test sets decide whether to pass it through or to: reset the connection,
-// answer 500, 503 SlowDown, 403 RequestTimeTooSkewed or 400 ExpiredToken, stall, drop the ETag
-// header of the real answer, or forward the request body cut short.
+// answer 500, 503 SlowDown, 403 RequestTimeTooSkewed, 400 ExpiredToken or 404 NoSuchUpload, stall, drop the ETag
+// header of the real answer, forward the request body cut short, or carry the request out and then
+// lose its answer (the connection drops after the answer's head, before its body).
 import http from 'node:http';
 import { seededRandom } from './seeded-random.mjs';
 
 /** Every fault the proxy can inject. */
-export const FAULTS = ['reset', '500', 'slowdown', 'skewed', 'expired-token', 'stall', 'drop-etag', 'cut-body'];
+export const FAULTS = [
+  'reset',
+  '500',
+  'slowdown',
+  'skewed',
+  'expired-token',
+  'stall',
+  'drop-etag',
+  'cut-body',
+  'lose-answer',
+  'no-such-upload',
+];
 
 const ERRORS = {
   500: [500, 'InternalError', 'We encountered an internal error. Please try again.'],
   slowdown: [503, 'SlowDown', 'Please reduce your request rate.'],
   skewed: [403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'],
   'expired-token': [400, 'ExpiredToken', 'The provided token has expired.'],
+  'no-such-upload': [404, 'NoSuchUpload', 'The specified upload does not exist.'],
 };
 
 /**
@@ -27,13 +40,13 @@ function matches(rule, req, url) {
 
 /**
  * Starts the proxy in front of `upstream` (an http:// origin). Returns `{ url, setRules(rules, seed),
- * stats, close() }`; `stats` counts requests, faults by kind and the requests each rule saw.
+ * stats, close() }`; `stats` counts requests (also by method) and faults by kind.
  */
 export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetimeMs = 15 * 60_000 }) {
   const target = new URL(upstream);
   let rules = [];
   let draw = seededRandom(1);
-  const stats = { requests: 0, passed: 0, faults: Object.fromEntries(FAULTS.map((k) => [k, 0])) };
+  const stats = { requests: 0, passed: 0, methods: {}, faults: Object.fromEntries(FAULTS.map((k) => [k, 0])) };
 
   const cors = (req) => ({
     'access-control-allow-origin': req.headers.origin ?? '*',
@@ -53,12 +66,21 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
     return null;
   }
 
-  function forward(req, res, { body, dropEtag } = {}) {
+  function forward(req, res, { body, dropEtag, loseAnswer } = {}) {
     const headers = { ...req.headers };
     if (body) headers['content-length'] = String(body.length);
     const out = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (answer) => {
+        if (loseAnswer) {
+          // The answer's head goes out, its body never does: a browser cannot take the request
+          // for unsent and send it again by itself, as it does when a reused connection closes.
+          res.writeHead(answer.statusCode, answer.headers);
+          res.flushHeaders();
+          answer.resume();
+          answer.on('end', () => setTimeout(() => res.destroy(), 50));
+          return;
+        }
         const back = { ...answer.headers };
         if (dropEtag) delete back.etag;
         res.writeHead(answer.statusCode, back);
@@ -78,6 +100,7 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
       return;
     }
     stats.requests += 1;
+    stats.methods[req.method] = (stats.methods[req.method] ?? 0) + 1;
     if (stats.requests >= maxRequests) setImmediate(close);
     const url = new URL(req.url, 'http://proxy');
     const fault = pickFault(req, url);
@@ -103,6 +126,9 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
         return;
       case 'drop-etag':
         forward(req, res, { dropEtag: true });
+        return;
+      case 'lose-answer':
+        forward(req, res, { loseAnswer: true });
         return;
       case 'cut-body': {
         const chunks = [];

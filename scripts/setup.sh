@@ -23,6 +23,12 @@ prints() { local text=$1; shift; "$@" 2>/dev/null | grep -F -- "$text" >/dev/nul
 quietly() { "$@" >>"$STEP_LOG" 2>&1; }
 
 install_rust_tools() {
+  for component in clippy rustfmt; do
+    if ! prints "$component" rustup component list --installed; then
+      log "adding the $component component"
+      quietly rustup component add "$component"
+    fi
+  done
   if ! prints wasm32-unknown-unknown rustup target list --installed; then
     log "adding the wasm32-unknown-unknown target"
     quietly rustup target add wasm32-unknown-unknown

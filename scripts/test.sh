@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, checks the JS with Biome, runs the native tests, then the
-# browser tests in headless Chromium and Firefox against a fresh SeaweedFS, which is stopped however
-# the tests end, then the built package (unbundled, in a Vite app, the demo) in Chromium through
-# Playwright.
+# `npm test`: installs what is missing, checks the JS with Biome and the Rust with rustfmt and
+# clippy, runs the native tests, then the browser tests in headless Chromium and Firefox against a
+# fresh SeaweedFS, which is stopped however the tests end, then the built package (unbundled, in a
+# Vite app, the demo) in Chromium through Playwright.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -11,6 +11,11 @@ bash scripts/setup.sh
 
 echo "== JS lint and format (biome)"
 node_modules/.bin/biome ci --error-on-warnings --colors=off .
+
+echo "== Rust format and lint (rustfmt, clippy for the native and the wasm32 target)"
+cargo fmt --check
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 echo "== native tests (cargo test)"
 cargo test --quiet

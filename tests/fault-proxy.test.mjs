@@ -7,6 +7,7 @@ import { startFaultProxy } from '../scripts/fault-proxy.mjs';
 
 let upstream;
 let origin;
+let received = 0;
 
 before(async () => {
   upstream = http
@@ -16,6 +17,7 @@ before(async () => {
         length += chunk.length;
       });
       req.on('end', () => {
+        received += 1;
         res.writeHead(200, { etag: '"e"', 'x-length': String(length) });
         res.end('ok');
       });
@@ -36,7 +38,12 @@ test('passes requests through and injects the faults its rules name, in turn', a
     assert.equal(plain.status, 200);
     assert.equal(plain.headers.get('etag'), '"e"');
     proxy.setRules([
-      { method: 'PUT', query: 'partNumber', limit: 4, faults: ['slowdown', 'drop-etag', 'cut-body', 'reset'] },
+      {
+        method: 'PUT',
+        query: 'partNumber',
+        limit: 5,
+        faults: ['slowdown', 'drop-etag', 'cut-body', 'reset', 'lose-answer'],
+      },
     ]);
     const slow = await put(proxy.url);
     assert.equal(slow.status, 503);
@@ -44,6 +51,12 @@ test('passes requests through and injects the faults its rules name, in turn', a
     assert.equal((await put(proxy.url)).headers.get('etag'), null, 'ETag dropped');
     assert.equal((await put(proxy.url)).headers.get('x-length'), '50', 'the body was cut in half');
     await assert.rejects(put(proxy.url), 'the connection was reset');
+    const seen = received;
+    await assert.rejects(
+      put(proxy.url).then((answer) => answer.text()),
+      'the answer was lost',
+    );
+    assert.equal(received, seen + 1, 'after the store carried the request out');
     assert.equal((await put(proxy.url)).status, 200, 'the limit is spent');
     assert.equal((await fetch(`${proxy.url}/b/k`)).status, 200, 'other requests pass');
     assert.deepEqual(
@@ -52,8 +65,9 @@ test('passes requests through and injects the faults its rules name, in turn', a
         proxy.stats.faults['drop-etag'],
         proxy.stats.faults['cut-body'],
         proxy.stats.faults.reset,
+        proxy.stats.faults['lose-answer'],
       ],
-      [1, 1, 1, 1],
+      [1, 1, 1, 1, 1],
     );
   } finally {
     proxy.close();

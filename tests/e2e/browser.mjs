@@ -109,34 +109,19 @@ export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).
  * checkpoint was looked at, unless `abortOnFailure` is false. With `input` (a selector), the file
  * is the one chosen in that `<input type=file>` instead.
  */
-export function uploadInPage(
-  page,
-  {
-    key,
-    size,
-    seed,
-    endpoint,
-    options = {},
-    quickRetries = true,
-    pauseAfterParts,
-    presigned = false,
-    credentialsFunction,
-    abortOnFailure = true,
-    input,
-  },
-) {
+export function uploadInPage(page, spec) {
   return page.evaluate(
     async ({
       key,
       size,
       seed,
       endpoint,
-      options,
-      quickRetries,
+      options = {},
+      quickRetries = true,
       pauseAfterParts,
-      presigned,
+      presigned = false,
       credentialsFunction,
-      abortOnFailure,
+      abortOnFailure = true,
       input,
     }) => {
       const { createUploader, PartwiseError } = await import('/pkg/index.js');
@@ -207,18 +192,6 @@ export function uploadInPage(
         };
       }
     },
-    {
-      key,
-      size,
-      seed,
-      endpoint,
-      options,
-      quickRetries,
-      pauseAfterParts,
-      presigned,
-      credentialsFunction,
-      abortOnFailure,
-      input,
-    },
+    spec,
   );
 }

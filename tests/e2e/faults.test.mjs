@@ -100,6 +100,29 @@ test('an ETag hidden from the page fails fast with the CORS explanation and keep
   assert.ok(run.checkpointKept, 'the checkpoint stays so the upload can resume once CORS is fixed');
 });
 
+test('a Complete whose answer is lost is checked on the object and reported done', async () => {
+  // S3 forgets a completed upload: the retried Complete is told NoSuchUpload (SeaweedFS would
+  // answer it again; the proxy answers as S3 does).
+  proxy.setRules([
+    { method: 'POST', query: 'uploadId', limit: 1, faults: ['lose-answer'] },
+    { method: 'POST', query: 'uploadId', limit: 1, faults: ['no-such-upload'] },
+  ]);
+  const before = proxy.stats.faults['lose-answer'];
+  const heads = proxy.stats.methods.HEAD ?? 0;
+  const key = `faults/lost-complete-${Date.now()}.bin`;
+  const run = await upload({ key, size: 11 * MIB, seed: 12 });
+  proxy.setRules([]);
+  assert.equal(proxy.stats.faults['lose-answer'], before + 1, 'the Complete was carried out, its answer lost');
+  assert.ok(run.ok, `${JSON.stringify(run.error)} after ${JSON.stringify(run.retries)}`);
+  assert.ok(
+    run.retries.some((r) => r.part === null && r.code === 'NetworkError'),
+    `the lost answer was noticed: ${JSON.stringify(run.retries)}`,
+  );
+  assert.equal(proxy.stats.methods.HEAD, heads + 1, 'the retried Complete found no upload: the object was checked');
+  assert.equal(md5(await readObject(key)), md5(pseudoRandom(11 * MIB, 12)));
+  assert.deepEqual(await unfinishedUploads(key), []);
+});
+
 for (const hours of [-2, 2]) {
   test(`a client clock ${Math.abs(hours)} hours ${hours < 0 ? 'slow' : 'fast'} is corrected from the server's Date`, async () => {
     const skewed = await browser.newPage();

@@ -1,0 +1,155 @@
+// The public API's edges, as an app meets them in a real browser: a WebAssembly load that fails
+// once, arguments that are not a file or have no key, a file changed on disk after it was chosen,
+// the checkpoint list's dates, and abort() removing the upload on the server before its checkpoint.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { launchChromium, startDevServer, unfinishedUploads, uploadInPage } from './browser.mjs';
+
+let server;
+let browser;
+let blank;
+
+before(async () => {
+  ({ server, blank } = await startDevServer());
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A fresh page on the development server's empty page. */
+async function freshPage() {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await page.goto(blank);
+  return page;
+}
+
+test('a failed WebAssembly load is not remembered: the next call loads it', async () => {
+  const page = await freshPage();
+  let refused = 0;
+  await page.route('**/partwise_bg.wasm', (route) => {
+    if (refused === 0) {
+      refused += 1;
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  const outcome = await page.evaluate(async () => {
+    const { preload, PartwiseError } = await import('/pkg/index.js');
+    const first = await preload().then(
+      () => 'loaded',
+      (error) => ({ partwise: error instanceof PartwiseError, code: error.code }),
+    );
+    const second = await preload();
+    return { first, second: second === undefined ? 'undefined' : typeof second };
+  });
+  await page.close();
+  assert.equal(refused, 1);
+  assert.equal(outcome.first.partwise, true, JSON.stringify(outcome.first));
+  assert.equal(outcome.second, 'undefined', 'preload() resolves to nothing once the module loads');
+});
+
+test('anything that is not a Blob, or a missing key, is InvalidInput naming the argument', async () => {
+  const page = await freshPage();
+  const outcomes = await page.evaluate(async () => {
+    const { createUploader } = await import('/pkg/index.js');
+    const uploader = createUploader({
+      endpoint: 'http://127.0.0.1:1',
+      bucket: 'bucket',
+      region: 'us-east-1',
+      credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+    });
+    const tries = {
+      null: () => uploader.upload(null, { key: 'k' }),
+      text: () => uploader.upload('text', { key: 'k' }),
+      'no key': () => uploader.upload(new Blob(['x'])),
+      'empty key': () => uploader.upload(new Blob(['x']), { key: '' }),
+    };
+    const out = {};
+    for (const [name, start] of Object.entries(tries)) {
+      out[name] = await start().done.then(
+        () => 'uploaded',
+        (error) => ({ code: error.code, message: error.message, retryable: error.retryable }),
+      );
+    }
+    return out;
+  });
+  await page.close();
+  for (const [name, field] of [
+    ['null', 'file'],
+    ['text', 'file'],
+    ['no key', 'key'],
+    ['empty key', 'key'],
+  ]) {
+    assert.equal(outcomes[name].code, 'InvalidInput', `${name}: ${JSON.stringify(outcomes[name])}`);
+    assert.match(outcomes[name].message, new RegExp(field), name);
+    assert.equal(outcomes[name].retryable, false, name);
+  }
+});
+
+test('a file changed on disk after it was chosen fails as a BrowserError, not as a network fault', async () => {
+  const page = await freshPage();
+  const path = join(mkdtempSync(join(tmpdir(), 'partwise-changed-')), 'changed.bin');
+  writeFileSync(path, Buffer.alloc(11 * 1024 * 1024, 1));
+  await page.evaluate(() => {
+    document.body.innerHTML = '<input type="file" id="file">';
+  });
+  await page.setInputFiles('#file', path);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  writeFileSync(path, Buffer.alloc(11 * 1024 * 1024 + 7, 2));
+  const run = await uploadInPage(page, { key: `e2e/api-changed-${Date.now()}.bin`, input: '#file' });
+  await page.close();
+  assert.equal(run.ok, false);
+  assert.equal(run.error.code, 'BrowserError', JSON.stringify(run.error));
+  assert.equal(run.error.retryable, false);
+  assert.deepEqual(run.retries, [], 'not retried as if the network had failed');
+});
+
+test('checkpoints() dates uploads in milliseconds; abort() removes the server upload, then the checkpoint', async () => {
+  const page = await freshPage();
+  const key = `e2e/api-abort-${Date.now()}.bin`;
+  const outcome = await page.evaluate(async (key) => {
+    const { createUploader } = await import('/pkg/index.js');
+    const [target] = await (await fetch('/targets')).json();
+    const uploader = createUploader({
+      provider: target.provider,
+      endpoint: target.endpoint,
+      bucket: target.bucket,
+      region: target.region,
+      credentials: async () => (await fetch('/credentials')).json(),
+      partSize: 5 * 1024 * 1024,
+      concurrency: 1,
+    });
+    const file = new File([new Uint8Array(11 * 1024 * 1024)], 'zeros.bin', { lastModified: 1 });
+    const task = uploader.upload(file, { key });
+    await new Promise((resolve) => task.addEventListener('part', resolve, { once: true }));
+    task.pause();
+    const [checkpoint] = (await uploader.checkpoints()).filter((c) => c.key === key);
+    const started = Date.now();
+    task.abort();
+    const error = await task.done.then(
+      () => null,
+      (e) => e.code,
+    );
+    return {
+      createdAt: checkpoint.createdAt instanceof Date ? checkpoint.createdAt.getTime() : null,
+      now: started,
+      error,
+      state: task.state,
+      left: (await uploader.checkpoints()).filter((c) => c.key === key).length,
+    };
+  }, key);
+  await page.close();
+  assert.ok(Math.abs(outcome.createdAt - outcome.now) < 60_000, `createdAt ${outcome.createdAt} vs ${outcome.now}`);
+  assert.equal(outcome.error, 'Aborted');
+  assert.equal(outcome.state, 'aborted');
+  assert.equal(outcome.left, 0, 'the checkpoint is gone');
+  assert.deepEqual(await unfinishedUploads(key), [], 'nothing left on the server');
+});
