@@ -108,6 +108,12 @@ impl Bucket {
         self.addressing
     }
 
+    /// `scheme://host[:port]` of this bucket in either addressing style (where a presigned URL
+    /// may point).
+    pub fn origins(&self) -> [String; 2] {
+        [Addressing::Path, Addressing::Virtual].map(|addressing| self.endpoint.origin_for(addressing, &self.name))
+    }
+
     /// The unsigned URL of a request.
     pub fn url(&self, request: &Request) -> String {
         request_url(&self.endpoint, self.addressing, &self.name, &request.key, &request.query)

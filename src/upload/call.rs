@@ -85,10 +85,15 @@ impl<A: Action> Machine for Call<A> {
                     self.failed(failure, now_ms, client, &mut out);
                 }
             }
-            Input::Presigned { id, result } => match result {
-                Ok(presigned) => self.requests.presigned(id, presigned, now_ms, &mut out),
-                Err(error) => self.failed(Failure::of(error), now_ms, client, &mut out),
-            },
+            Input::Presigned { id, result } => {
+                let refused = match result {
+                    Ok(presigned) => self.requests.presigned(id, presigned, now_ms, client, &mut out),
+                    Err(error) => Some(Failure::of(error)),
+                };
+                if let Some(failure) = refused {
+                    self.failed(failure, now_ms, client, &mut out);
+                }
+            }
             Input::Online => self.requests.online(),
             _ => {}
         }

@@ -112,14 +112,18 @@ impl Client {
         self.bucket.sign(request, credentials, time, Auth::Header)
     }
 
-    /// `request` as the app's backend presigned it: its URL, with the backend's headers replacing
-    /// partwise's of the same name.
-    pub fn presigned(request: &Request, presigned: Presigned) -> SignedRequest {
+    /// `request` as the app's backend presigned it: its URL, checked to be for this bucket and this
+    /// very request, with the backend's headers replacing partwise's of the same name.
+    ///
+    /// # Errors
+    /// [`crate::Error::Credentials`] for a URL that is not the request's.
+    pub fn presigned(&self, request: &Request, presigned: Presigned) -> Result<SignedRequest> {
+        super::presigned::check(&self.bucket, request, &presigned.url)?;
         let mut headers = request.headers.clone();
         for (name, value) in presigned.headers {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
             headers.push((name, value));
         }
-        SignedRequest { method: request.method, url: presigned.url, headers, body: request.body.clone() }
+        Ok(SignedRequest { method: request.method, url: presigned.url, headers, body: request.body.clone() })
     }
 }

@@ -17,6 +17,7 @@ mod config;
 mod events;
 mod machine;
 pub mod parts;
+mod presigned;
 pub mod progress;
 mod requests;
 mod resume;

@@ -231,12 +231,23 @@ impl Requests {
         }
     }
 
-    /// The app presigned `id`: it is sent.
-    pub(super) fn presigned(&mut self, id: JobId, presigned: Presigned, now_ms: u64, out: &mut Vec<Command>) {
-        if let Some(exchange) = self.live.get_mut(&id) {
-            let request = Client::presigned(&exchange.request, presigned);
-            exchange.stage = Stage::Sent { key_id: None, temporary: true, active_ms: now_ms };
-            out.push(Command::Send { id, request });
+    /// The app presigned `id`: it is sent, unless the URL is not this request's (returned).
+    pub(super) fn presigned(
+        &mut self,
+        id: JobId,
+        presigned: Presigned,
+        now_ms: u64,
+        client: &Client,
+        out: &mut Vec<Command>,
+    ) -> Option<Failure> {
+        let exchange = self.live.get_mut(&id)?;
+        match client.presigned(&exchange.request, presigned) {
+            Ok(request) => {
+                exchange.stage = Stage::Sent { key_id: None, temporary: true, active_ms: now_ms };
+                out.push(Command::Send { id, request });
+                None
+            }
+            Err(error) => Some(Failure::of(error)),
         }
     }
 

@@ -94,6 +94,47 @@ test('anything that is not a Blob, or a missing key, is InvalidInput naming the 
   }
 });
 
+test("a presign answer that is not the request's own URL is refused before any byte goes out", async () => {
+  const page = await freshPage();
+  const puts = [];
+  page.on('request', (request) => {
+    if (request.method() === 'PUT' || request.method() === 'POST') puts.push(request.url());
+  });
+  const outcome = await page.evaluate(async () => {
+    const { createUploader } = await import('/pkg/index.js');
+    const [target] = await (await fetch('/targets')).json();
+    const presign = async (request) =>
+      (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json();
+    const run = async (answer) => {
+      const uploader = createUploader({ ...target, partSize: 5 * 1024 * 1024, presign: answer });
+      const file = new File([new Uint8Array(11 * 1024 * 1024)], 'zeros.bin');
+      return uploader.upload(file, { key: `e2e/api-presign-${Date.now()}.bin` }).done.then(
+        () => 'uploaded',
+        (error) => ({ code: error.code, message: error.message }),
+      );
+    };
+    return {
+      'not a url': await run(async () => 'not a url'),
+      'parts swapped': await run(async (request) => {
+        if (request.operation !== 'uploadPart') return presign(request);
+        const other = request.partNumber === 1 ? 2 : 1;
+        return presign({ ...request, partNumber: other, query: { ...request.query, partNumber: String(other) } });
+      }),
+    };
+  });
+  await page.close();
+  for (const [name, result] of Object.entries(outcome)) {
+    assert.equal(result.code, 'CredentialsError', `${name}: ${JSON.stringify(result)}`);
+  }
+  assert.match(outcome['not a url'].message, /not an absolute/);
+  assert.match(outcome['parts swapped'].message, /partNumber/);
+  assert.deepEqual(
+    puts.filter((url) => url.includes('partNumber')),
+    [],
+    'no part was sent, to the page origin or anywhere',
+  );
+});
+
 test('a file changed on disk after it was chosen fails as a BrowserError, not as a network fault', async () => {
   const page = await freshPage();
   const path = join(mkdtempSync(join(tmpdir(), 'partwise-changed-')), 'changed.bin');

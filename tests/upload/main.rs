@@ -321,3 +321,29 @@ fn a_file_the_browser_cannot_read_fails_typed_without_retries() {
     assert!(world.retries().is_empty(), "not retried as if the network were at fault");
     assert_eq!(world.checkpoints.len(), 1, "the checkpoint stays");
 }
+
+#[test]
+fn a_presigned_url_that_is_not_the_requests_own_is_refused_before_anything_is_sent() {
+    type Answer = fn(String) -> String;
+    let answers: [(&str, Answer); 3] = [
+        ("not a URL", |_| "not a url".into()),
+        ("a relative URL", |url| url.replacen("http://127.0.0.1:9000", "", 1)),
+        ("part 1 and 2 swapped", |url| {
+            if url.contains("partNumber=1&") {
+                url.replacen("partNumber=1&", "partNumber=2&", 1)
+            } else {
+                url.replacen("partNumber=2&", "partNumber=1&", 1)
+            }
+        }),
+    ];
+    for (case, answer) in answers {
+        let mut world = World::new(SIZE, config(), Mode::Presigned);
+        let parts_only = case.contains("swapped");
+        world.presign_answer =
+            Some(Box::new(move |op, url| if parts_only && op != Operation::UploadPart { url } else { answer(url) }));
+        let error = world.run().expect_err(case);
+        assert_eq!(error.code(), "CredentialsError", "{case}: {error}");
+        assert_eq!(world.count(Operation::UploadPart), 0, "{case}: no part went anywhere");
+        assert!(world.retries().is_empty(), "{case}");
+    }
+}

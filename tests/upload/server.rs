@@ -91,6 +91,8 @@ pub(crate) struct World {
     pub(crate) offline_until: Option<u64>,
     /// Hashes fail with this error (a Blob the browser cannot read).
     pub(crate) hash_error: Option<Error>,
+    /// What the app's presign callback makes of the right URL for a request.
+    pub(crate) presign_answer: Option<Box<dyn FnMut(Operation, String) -> String>>,
     pending: VecDeque<Input>,
     operations: BTreeMap<JobId, Operation>,
     wake: Option<u64>,
@@ -147,6 +149,7 @@ impl World {
             credentials_lifetime_s: None,
             offline_until: None,
             hash_error: None,
+            presign_answer: None,
             pending: VecDeque::new(),
             operations: BTreeMap::new(),
             wake: None,
@@ -225,7 +228,10 @@ impl World {
                 Command::Send { id, request } => self.send(id, &request),
                 Command::Presign { id, operation, request } => {
                     self.operations.insert(id, operation);
-                    let url = self.client.bucket.url(&request);
+                    let mut url = self.client.bucket.url(&request);
+                    if let Some(answer) = &mut self.presign_answer {
+                        url = answer(operation, url);
+                    }
                     self.pending.push_back(Input::Presigned { id, result: Ok(Presigned { url, headers: Vec::new() }) });
                 }
                 Command::FetchCredentials => {

@@ -438,10 +438,15 @@ impl Machine for Upload {
                     self.request_failed(id, failure, now_ms, client);
                 }
             }
-            Input::Presigned { id, result } => match result {
-                Ok(presigned) => self.requests.presigned(id, presigned, now_ms, &mut self.out),
-                Err(error) => self.request_failed(id, Failure::of(error), now_ms, client),
-            },
+            Input::Presigned { id, result } => {
+                let refused = match result {
+                    Ok(presigned) => self.requests.presigned(id, presigned, now_ms, client, &mut self.out),
+                    Err(error) => Some(Failure::of(error)),
+                };
+                if let Some(failure) = refused {
+                    self.request_failed(id, failure, now_ms, client);
+                }
+            }
             Input::CheckpointLoaded(stored) => self.loaded(stored, client),
             Input::Online => self.requests.online(),
             Input::Pause => self.pause(),
