@@ -166,6 +166,10 @@ export interface UploadTaskEventMap {
 export class UploadTask extends EventTarget {
   private constructor();
   readonly done: Promise<UploadResult>;
+  /** The object key the file goes to (null when the call was refused for a missing key). */
+  readonly key: string | null;
+  /** The multipart upload's id once it is known (started or resumed); null before and for a one-request PutObject. */
+  readonly uploadId: string | null;
   readonly state: TaskState;
   readonly stats: { partRequests: number; maxPartsInFlight: number };
   pause(): void;
@@ -200,6 +204,8 @@ export interface CheckpointInfo {
   size: number;
   partSize: number;
   partsDone: number;
+  /** Parts the file is planned in. */
+  partsTotal: number;
   /** When the upload started. */
   createdAt: Date;
 }

@@ -80,8 +80,10 @@ export class UploadTask extends EventTarget {
   #state = 'uploading';
 
   /** @internal */
-  constructor(started) {
+  constructor(started, key = null) {
     super();
+    /** The object key the file goes to. */
+    this.key = key;
     this.done = started
       .then((wasm) => {
         this.#wasm = wasm;
@@ -109,6 +111,11 @@ export class UploadTask extends EventTarget {
   /** `uploading`, `paused`, `complete`, `error` or `aborted`. */
   get state() {
     return this.#state;
+  }
+
+  /** The multipart upload's id once it is known (started or resumed), else null. */
+  get uploadId() {
+    return this.#wasm?.uploadId ?? null;
   }
 
   /** Requests sent for parts (retries included) and the most in flight at once. */
@@ -177,7 +184,7 @@ export class Uploader {
   /** Starts uploading `file` (a File or Blob) to `key`; returns the running task. */
   upload(file, options) {
     const refused = uploadArgumentsError(file, options);
-    if (refused) return new UploadTask(Promise.reject(refused));
+    if (refused) return new UploadTask(Promise.reject(refused), typeof options?.key === 'string' ? options.key : null);
     const { key, contentType, metadata, headers } = options;
     let task;
     const started = this.#inner().then((wasm) => {
@@ -191,7 +198,7 @@ export class Uploader {
         throw toError(raw);
       }
     });
-    task = new UploadTask(started);
+    task = new UploadTask(started, key);
     return task;
   }
 

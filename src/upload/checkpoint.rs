@@ -96,6 +96,11 @@ impl Checkpoint {
         self.provider == provider && self.endpoint == endpoint && self.bucket == bucket
     }
 
+    /// How many parts the file is planned in (0 for a record that does not fit its file).
+    pub fn parts_total(&self) -> u16 {
+        self.plan().map_or(0, |plan| plan.count)
+    }
+
     /// The record as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -249,6 +254,12 @@ mod tests {
         );
         assert!(c.reconcile(&[]).is_empty());
         assert!(c.reconcile(&[listed(1, 9, "\"aa\"")]).is_empty(), "a size mismatch is re-sent");
+    }
+
+    #[test]
+    fn parts_total_follows_the_plan() {
+        assert_eq!(checkpoint().parts_total(), 3, "25 bytes in parts of 10");
+        assert_eq!(Checkpoint { part_size: 0, ..checkpoint() }.parts_total(), 0);
     }
 
     #[test]

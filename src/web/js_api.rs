@@ -60,13 +60,15 @@ impl JsUploader {
         Ok(JsTask { control: task.control, done })
     }
 
-    /// The stored checkpoints for this bucket: `[{key, uploadId, size, name, partsDone, partSize, createdAt}]`.
+    /// The stored checkpoints for this bucket:
+    /// `[{key, uploadId, size, name, partsDone, partsTotal, partSize, createdAt}]`.
     pub fn checkpoints(&self) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let list = js_sys::Array::new();
             for c in inner.checkpoints().await {
                 let o = Object::new();
+                set(&o, "partsTotal", &c.parts_total().into());
                 set(&o, "key", &c.key.into());
                 set(&o, "uploadId", &c.upload_id.into());
                 set(&o, "size", &(c.fingerprint.size as f64).into());
@@ -123,6 +125,12 @@ impl JsTask {
     /// Aborts the upload on the server and deletes its checkpoint.
     pub fn abort(&self) {
         self.control.abort();
+    }
+
+    /// The multipart upload's id, once known.
+    #[wasm_bindgen(getter, js_name = uploadId)]
+    pub fn upload_id(&self) -> Option<String> {
+        self.control.upload_id()
     }
 
     /// Resolves with the result, or rejects with an error object.

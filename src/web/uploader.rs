@@ -14,7 +14,7 @@ use crate::upload::{
 use futures::FutureExt;
 use futures::channel::mpsc;
 use futures::future::LocalBoxFuture;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
@@ -40,6 +40,7 @@ pub struct UploaderOptions {
 pub struct TaskControl {
     inputs: mpsc::UnboundedSender<Input>,
     stats: Rc<Cell<Stats>>,
+    upload_id: Rc<RefCell<Option<String>>>,
 }
 
 impl TaskControl {
@@ -61,6 +62,11 @@ impl TaskControl {
     /// The task's counters.
     pub fn stats(&self) -> Stats {
         self.stats.get()
+    }
+
+    /// The multipart upload's id, once known.
+    pub fn upload_id(&self) -> Option<String> {
+        self.upload_id.borrow().clone()
     }
 }
 
@@ -97,7 +103,8 @@ impl Uploader {
     pub fn upload(&self, file: web_sys::Blob, object: ObjectSpec, observer: Observer) -> UploadTask {
         let (sender, receiver) = mpsc::unbounded();
         let stats = Rc::new(Cell::new(Stats::default()));
-        let control = TaskControl { inputs: sender.clone(), stats: stats.clone() };
+        let upload_id = Rc::new(RefCell::new(None));
+        let control = TaskControl { inputs: sender.clone(), stats: stats.clone(), upload_id: upload_id.clone() };
         let (env, config) = (self.env.clone(), self.config);
         let done = async move {
             let info = file_info(&file);
@@ -110,7 +117,12 @@ impl Uploader {
                     return Err(error);
                 }
             };
-            let after = |m: &Upload| stats.set(m.stats());
+            let after = |m: &Upload| {
+                stats.set(m.stats());
+                if upload_id.borrow().as_deref() != m.upload_id() {
+                    upload_id.replace(m.upload_id().map(str::to_owned));
+                }
+            };
             drive(&mut machine, env, Some(file), Some(observer), (sender, receiver), &after).await
         };
         UploadTask { control, done: done.boxed_local() }

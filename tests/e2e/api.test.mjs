@@ -153,7 +153,7 @@ test('a file changed on disk after it was chosen fails as a BrowserError, not as
   assert.deepEqual(run.retries, [], 'not retried as if the network had failed');
 });
 
-test('checkpoints() dates uploads in milliseconds; abort() removes the server upload, then the checkpoint', async () => {
+test('a task names its key and upload id; checkpoints() count parts and date uploads in milliseconds; abort() removes the server upload, then the checkpoint', async () => {
   const page = await freshPage();
   const key = `e2e/api-abort-${Date.now()}.bin`;
   const outcome = await page.evaluate(async (key) => {
@@ -173,6 +173,8 @@ test('checkpoints() dates uploads in milliseconds; abort() removes the server up
     await new Promise((resolve) => task.addEventListener('part', resolve, { once: true }));
     task.pause();
     const [checkpoint] = (await uploader.checkpoints()).filter((c) => c.key === key);
+    const named = { key: task.key, uploadId: task.uploadId, partsTotal: checkpoint.partsTotal };
+    const sameUpload = checkpoint.uploadId === task.uploadId;
     const started = Date.now();
     task.abort();
     const error = await task.done.then(
@@ -180,6 +182,8 @@ test('checkpoints() dates uploads in milliseconds; abort() removes the server up
       (e) => e.code,
     );
     return {
+      named,
+      sameUpload,
       createdAt: checkpoint.createdAt instanceof Date ? checkpoint.createdAt.getTime() : null,
       now: started,
       error,
@@ -188,6 +192,10 @@ test('checkpoints() dates uploads in milliseconds; abort() removes the server up
     };
   }, key);
   await page.close();
+  assert.equal(outcome.named.key, key, 'the task names its key');
+  assert.ok(outcome.named.uploadId, 'and, once started, its upload id');
+  assert.ok(outcome.sameUpload, 'the one its checkpoint records');
+  assert.equal(outcome.named.partsTotal, 3, '11 MiB in 5 MiB parts');
   assert.ok(Math.abs(outcome.createdAt - outcome.now) < 60_000, `createdAt ${outcome.createdAt} vs ${outcome.now}`);
   assert.equal(outcome.error, 'Aborted');
   assert.equal(outcome.state, 'aborted');

@@ -41,6 +41,9 @@ async function sts(file: File): Promise<UploadResult> {
   await uploader.abortUpload({ key: listed[0].key, uploadId: listed[0].uploadId });
   const saved = await uploader.checkpoints();
   void saved[0]?.createdAt.getTime();
+  const progress: number = (saved[0]?.partsDone ?? 0) / (saved[0]?.partsTotal ?? 1);
+  const names: [string | null, string | null] = [task.key, task.uploadId];
+  void [progress, names];
   return task.done;
 }
 
