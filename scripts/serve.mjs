@@ -21,9 +21,29 @@ const types = {
   '.png': 'image/png',
 };
 
+/** The names this server answers to: loopback only. */
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Whether a request comes from a page of this server: its `Host` is a loopback name with the port
+ * the server listens on (a DNS-rebound name is refused) and its `Origin`, when present, is this
+ * server's own (another site's page is refused), as development servers such as Vite do. Anything
+ * else could take temporary credentials or presigned URLs for the configured buckets.
+ */
+function fromOwnPage(req) {
+  const own = LOOPBACK.map((name) => `${name}:${req.socket.localPort}`);
+  if (!own.includes(req.headers.host ?? '')) return false;
+  const origin = req.headers.origin;
+  return origin === undefined || own.some((host) => origin === `http://${host}`);
+}
+
 /** The server: static files of the repository plus the development API. */
 export const createDevServer = () =>
   createServer(async (req, res) => {
+    if (!fromOwnPage(req)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      return res.end('forbidden: open the demo at its own loopback address');
+    }
     if (await answerApi(req, res)) return;
     const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
     if (path === '/') {
