@@ -86,6 +86,8 @@ export interface UploadOptions {
   metadata?: Record<string, string>;
   /** Further headers stored with the object (Cache-Control, storage class, ...). */
   headers?: Record<string, string>;
+  /** Aborting it aborts the upload, as `task.abort()` does. */
+  signal?: AbortSignal;
 }
 
 export interface UploadResult {
@@ -174,7 +176,8 @@ export class UploadTask extends EventTarget {
   readonly stats: { partRequests: number; maxPartsInFlight: number };
   pause(): void;
   resume(): void;
-  abort(): void;
+  /** Aborts on the server, then forgets the checkpoint; resolves with the final state ('complete' when a Complete under way stored the object), rejects when the server-side abort failed. */
+  abort(): Promise<'aborted' | 'complete'>;
   addEventListener<K extends keyof UploadTaskEventMap>(
     type: K,
     listener: (event: UploadTaskEventMap[K]) => void,
@@ -224,6 +227,8 @@ export class Uploader {
   checkpoints(): Promise<CheckpointInfo[]>;
   listUploads(options?: { prefix?: string }): Promise<UnfinishedUpload[]>;
   abortUpload(upload: { key: string; uploadId: string }): Promise<void>;
+  /** Pauses the running uploads (their checkpoints stay) and stops the hashing Workers; later calls fail with InvalidInput. */
+  dispose(): void;
 }
 
 export function createUploader(options: UploaderOptions): Uploader;

@@ -70,6 +70,9 @@ function uploadArgumentsError(file, options) {
   if (!options || typeof options !== 'object')
     return invalid('key', 'give the upload options, {key}, as the second argument');
   if (typeof options.key !== 'string' || options.key === '') return invalid('key', 'must be a non-empty string');
+  const { signal } = options;
+  if (signal !== undefined && !(typeof signal?.addEventListener === 'function' && 'aborted' in signal))
+    return invalid('signal', 'must be an AbortSignal');
   return null;
 }
 
@@ -133,9 +136,21 @@ export class UploadTask extends EventTarget {
     this.#command('resume');
   }
 
-  /** Cancels the upload, aborts it on the server and deletes its checkpoint. */
+  /**
+   * Cancels the upload, aborts it on the server, then deletes its checkpoint. Resolves with the
+   * final state: `'aborted'`, or `'complete'` when a Complete already under way stored the object.
+   * Rejects with the server's or the network's error when the server-side abort failed (the
+   * checkpoint stays).
+   */
   abort() {
     this.#command('abort');
+    return this.done.then(
+      () => 'complete',
+      (error) => {
+        if (error.code === 'Aborted') return 'aborted';
+        throw error;
+      },
+    );
   }
 
   /** @internal */
@@ -160,6 +175,8 @@ export class UploadTask extends EventTarget {
 export class Uploader {
   #options;
   #wasm = null;
+  #disposed = false;
+  #running = new Set();
 
   /** @internal */
   constructor(options) {
@@ -172,6 +189,7 @@ export class Uploader {
   }
 
   async #inner() {
+    if (this.#disposed) throw invalid('uploader', 'was disposed; create another one');
     await preload();
     try {
       this.#wasm ??= new WasmUploader(this.#options);
@@ -185,7 +203,7 @@ export class Uploader {
   upload(file, options) {
     const refused = uploadArgumentsError(file, options);
     if (refused) return new UploadTask(Promise.reject(refused), typeof options?.key === 'string' ? options.key : null);
-    const { key, contentType, metadata, headers } = options;
+    const { key, contentType, metadata, headers, signal } = options;
     let task;
     const started = this.#inner().then((wasm) => {
       try {
@@ -199,7 +217,22 @@ export class Uploader {
       }
     });
     task = new UploadTask(started, key);
+    this.#running.add(task);
+    task.done.catch(() => {}).finally(() => this.#running.delete(task));
+    if (signal?.aborted) task.abort().catch(() => {});
+    else signal?.addEventListener('abort', () => task.abort().catch(() => {}), { once: true });
     return task;
+  }
+
+  /**
+   * Frees what the uploader holds: its running uploads are paused (their checkpoints stay, so a
+   * new uploader resumes them) and its hashing Workers stop. Later calls fail with InvalidInput.
+   */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const task of this.#running) task.pause();
+    this.#wasm?.dispose();
   }
 
   /** Unfinished uploads of this browser to this bucket, stored for resume. */

@@ -68,6 +68,11 @@ impl Environment {
         self.hash_workers
     }
 
+    /// Stops the hashing Workers for good (dropping the pool terminates them).
+    pub(crate) fn stop_workers(&self) {
+        self.pool.replace(Some(None));
+    }
+
     /// The hashing Workers, started on first use; `None` (hash on the main thread, with a
     /// warning) where Workers cannot be created.
     fn pool(&self) -> Option<Rc<HashPool>> {

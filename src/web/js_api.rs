@@ -100,6 +100,11 @@ impl JsUploader {
         })
     }
 
+    /// Stops the hashing Workers.
+    pub fn dispose(&self) {
+        self.inner.dispose();
+    }
+
     /// Aborts an unfinished upload on the server and forgets its checkpoint.
     #[wasm_bindgen(js_name = abortUpload)]
     pub fn abort_upload(&self, key: String, upload_id: String) -> Promise {

@@ -128,6 +128,11 @@ impl Uploader {
         UploadTask { control, done: done.boxed_local() }
     }
 
+    /// Stops the hashing Workers; later hashes run on the main thread.
+    pub fn dispose(&self) {
+        self.env.stop_workers();
+    }
+
     /// The stored checkpoints of unfinished uploads to this bucket.
     pub async fn checkpoints(&self) -> Vec<Checkpoint> {
         let mut all = self.env.store.all().await;

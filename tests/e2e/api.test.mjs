@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchChromium, startDevServer, unfinishedUploads, uploadInPage } from './browser.mjs';
+import { abortUnfinished, launchChromium, startDevServer, unfinishedUploads, uploadInPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -201,4 +201,69 @@ test('a task names its key and upload id; checkpoints() count parts and date upl
   assert.equal(outcome.state, 'aborted');
   assert.equal(outcome.left, 0, 'the checkpoint is gone');
   assert.deepEqual(await unfinishedUploads(key), [], 'nothing left on the server');
+});
+
+test('an AbortSignal aborts the upload, abort() says how it ended, dispose() pauses and stops the Workers', async () => {
+  const page = await freshPage();
+  const key = `e2e/api-signal-${Date.now()}.bin`;
+  const outcome = await page.evaluate(async (key) => {
+    const workers = { started: 0, stopped: 0 };
+    const RealWorker = window.Worker;
+    window.Worker = class extends RealWorker {
+      constructor(...args) {
+        super(...args);
+        workers.started += 1;
+      }
+      terminate() {
+        workers.stopped += 1;
+        super.terminate();
+      }
+    };
+    const { createUploader } = await import('/pkg/index.js');
+    const [target] = await (await fetch('/targets')).json();
+    const uploader = createUploader({
+      ...target,
+      credentials: async () => (await fetch('/credentials')).json(),
+      partSize: 5 * 1024 * 1024,
+      concurrency: 1,
+    });
+    const file = () => new File([new Uint8Array(16 * 1024 * 1024)], 'zeros.bin', { lastModified: 2 });
+    const firstPart = (task) => new Promise((resolve) => task.addEventListener('part', resolve, { once: true }));
+
+    const controller = new AbortController();
+    const signalled = uploader.upload(file(), { key, signal: controller.signal });
+    await firstPart(signalled);
+    controller.abort();
+    const bySignal = await signalled.done.then(
+      () => 'complete',
+      (e) => e.code,
+    );
+    const again = uploader.upload(file(), { key: `${key}.2` });
+    await firstPart(again);
+    const ended = await again.abort();
+
+    const running = uploader.upload(file(), { key: `${key}.3` });
+    await firstPart(running);
+    uploader.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const afterDispose = await uploader.upload(file(), { key: `${key}.4` }).done.then(
+      () => 'uploaded',
+      (e) => e.code,
+    );
+    const left = (await createUploader({ ...target, presign: async () => '' }).checkpoints()).filter(
+      (c) => c.key === `${key}.3`,
+    ).length;
+    return { bySignal, ended, state: running.state, afterDispose, workers, left };
+  }, key);
+  await page.close();
+  assert.equal(outcome.bySignal, 'Aborted');
+  assert.equal(outcome.ended, 'aborted');
+  assert.equal(outcome.state, 'paused', 'dispose() pauses what runs');
+  assert.equal(outcome.left, 1, 'and keeps its checkpoint');
+  assert.equal(outcome.afterDispose, 'InvalidInput');
+  assert.ok(outcome.workers.started >= 1, JSON.stringify(outcome.workers));
+  assert.equal(outcome.workers.stopped, outcome.workers.started, 'every hashing Worker stopped');
+  const unfinished = (await unfinishedUploads(key)).map((u) => u.key);
+  assert.deepEqual(unfinished, [`${key}.3`], 'the aborted uploads are gone from the server, the paused one stays');
+  await abortUnfinished(`${key}.3`);
 });

@@ -24,7 +24,13 @@ async function sts(file: File): Promise<UploadResult> {
     retry: { attempts: 2 },
     checksum: 'none',
   });
-  const task = uploader.upload(file, { key: 'k', contentType: 'text/plain', metadata: { a: 'b' } });
+  const controller = new AbortController();
+  const task = uploader.upload(file, {
+    key: 'k',
+    contentType: 'text/plain',
+    metadata: { a: 'b' },
+    signal: controller.signal,
+  });
   task.addEventListener('progress', (event) => {
     const { loaded, total, etaSeconds }: { loaded: number; total: number; etaSeconds: number | null } = event.detail;
     void [loaded, total, etaSeconds];
@@ -44,6 +50,9 @@ async function sts(file: File): Promise<UploadResult> {
   const progress: number = (saved[0]?.partsDone ?? 0) / (saved[0]?.partsTotal ?? 1);
   const names: [string | null, string | null] = [task.key, task.uploadId];
   void [progress, names];
+  const ended: 'aborted' | 'complete' = await task.abort();
+  void ended;
+  uploader.dispose();
   return task.done;
 }
 
