@@ -91,14 +91,23 @@ impl Environment {
             .clone()
     }
 
+    /// The MD5 of `blob`: in a Worker, or on the main thread where Workers cannot run.
     async fn md5(&self, blob: &web_sys::Blob) -> Result<[u8; 16]> {
-        match self.pool() {
-            Some(pool) => pool.md5(blob).await,
-            None => {
-                let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| browser_error(&e))?;
-                Ok(md5(&js_sys::Uint8Array::new(&buffer).to_vec()))
+        if let Some(pool) = self.pool() {
+            match pool.md5(blob).await? {
+                Some(digest) => return Ok(digest),
+                None => {
+                    warn_once(
+                        Warning::NoWorkers,
+                        "Web Workers are unavailable (they could not start: does the Content-Security-Policy allow \
+                         worker-src blob:?); parts are hashed on the main thread",
+                    );
+                    self.stop_workers();
+                }
             }
         }
+        let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| browser_error(&e))?;
+        Ok(md5(&js_sys::Uint8Array::new(&buffer).to_vec()))
     }
 
     /// The app's credentials; one call at a time, shared by every machine waiting for it.

@@ -45,14 +45,21 @@ impl HashPool {
         Ok(Self { pool })
     }
 
-    /// The MD5 of `blob`, computed in a Worker.
+    /// The MD5 of `blob`, computed in a Worker; `None` when the Workers cannot run (they were
+    /// created but never started, as under a Content-Security-Policy without `worker-src blob:`).
     ///
     /// # Errors
     /// [`Error::Browser`] when the Blob cannot be read (the file was moved or deleted).
-    pub async fn md5(&self, blob: &web_sys::Blob) -> Result<[u8; 16]> {
-        let digest = JsFuture::from(self.pool.hash(blob)).await.map_err(|e| browser_error(&e))?;
+    pub async fn md5(&self, blob: &web_sys::Blob) -> Result<Option<[u8; 16]>> {
+        let digest = match JsFuture::from(self.pool.hash(blob)).await {
+            Ok(digest) => digest,
+            Err(e) if e.dyn_ref::<js_sys::Error>().is_some_and(|e| e.name() == "WorkerError") => return Ok(None),
+            Err(e) => return Err(browser_error(&e)),
+        };
         let digest = js_sys::Uint8Array::new(&digest).to_vec();
-        digest.try_into().map_err(|_| Error::Browser { message: "the hash worker returned no digest".into() })
+        let digest =
+            digest.try_into().map_err(|_| Error::Browser { message: "the hash worker returned no digest".into() });
+        digest.map(Some)
     }
 }
 

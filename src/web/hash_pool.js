@@ -79,6 +79,8 @@ export class HashPool {
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(workerUrl);
       worker.onmessage = ({ data }) => this.settle(data);
+      // A worker that cannot start or run (a Content-Security-Policy without `worker-src blob:`)
+      // fails what it holds with a WorkerError, so the page can hash on the main thread instead.
       worker.onerror = (event) => this.fail(worker, event.message || 'the hash worker failed to start');
       worker.postMessage({ module });
       return { worker, busy: 0 };
@@ -86,6 +88,7 @@ export class HashPool {
   }
 
   hash(blob) {
+    if (this.broken) return Promise.reject(Object.assign(new Error('the hash workers cannot run'), { name: 'WorkerError' }));
     const id = this.next++;
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     slot.busy += 1;
@@ -95,17 +98,19 @@ export class HashPool {
     });
   }
 
-  settle({ id, digest, error }) {
+  settle({ id, digest, error, name = 'Error' }) {
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
     entry.slot.busy -= 1;
-    if (error) entry.reject(new Error(error)); else entry.resolve(digest);
+    if (error) entry.reject(Object.assign(new Error(error), { name }));
+    else entry.resolve(digest);
   }
 
   fail(worker, message) {
+    if (worker) this.broken = true;
     for (const [id, entry] of this.pending) {
-      if (worker === null || entry.slot.worker === worker) this.settle({ id, error: message });
+      if (worker === null || entry.slot.worker === worker) this.settle({ id, error: message, name: 'WorkerError' });
     }
   }
 
