@@ -69,35 +69,6 @@ export async function answerApi(req, res, headers = {}) {
   return true;
 }
 
-/**
- * Test-only stand-ins for a misbehaving store, answering any method with open CORS:
- * `slowdown` 503 SlowDown; `stall` never answers; `hidden-etag` 200 with an ETag that CORS hides.
- */
-function fault(kind, req, res) {
-  const cors = {
-    'access-control-allow-origin': '*',
-    'access-control-allow-headers': '*',
-    'access-control-allow-methods': 'GET, PUT, POST, DELETE',
-    'access-control-expose-headers': 'x-amz-request-id, date',
-  };
-  if (req.method === 'OPTIONS') {
-    res.writeHead(204, cors);
-    return res.end();
-  }
-  req.resume();
-  if (kind === 'stall') return;
-  req.on('end', () => {
-    if (kind === 'hidden-etag') {
-      res.writeHead(200, { ...cors, etag: '"0123456789abcdef0123456789abcdef"' });
-      return res.end();
-    }
-    res.writeHead(503, { ...cors, 'content-type': 'application/xml', 'x-amz-request-id': 'fault-1' });
-    res.end(
-      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault-1</RequestId></Error>',
-    );
-  });
-}
-
 /** The HTTP server: CORS open to any origin, JSON in and out. */
 export function createBackend() {
   return createServer(async (req, res) => {
@@ -106,8 +77,6 @@ export function createBackend() {
       'access-control-allow-headers': 'content-type',
       'access-control-allow-methods': 'GET, POST, OPTIONS',
     };
-    const path = new URL(req.url, 'http://localhost').pathname;
-    if (path.startsWith('/fault/')) return fault(path.slice('/fault/'.length), req, res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors);
       return res.end();

@@ -39,25 +39,6 @@ export function presigner(backend) {
   return presign;
 }
 
-/**
- * A presigner whose first requests go to the backend's fault routes, one per entry of
- * `faults` (`slowdown`, `stall`, `hidden-etag`, or `refused` for a closed port), then to the store.
- * `operation` picks which requests fail (default: part uploads).
- */
-export function faultyPresigner(backend, faults, operation = 'uploadPart') {
-  const real = presigner(backend);
-  const left = [...faults];
-  const presign = async (request) => {
-    const signed = await real(request);
-    if (request.operation !== operation || left.length === 0) return signed;
-    const kind = left.shift();
-    const url = kind === 'refused' ? 'http://127.0.0.1:1/refused' : `${backend}/fault/${kind}`;
-    return { ...signed, url };
-  };
-  presign.count = real.count;
-  return presign;
-}
-
 /** A `credentials` callback whose first answer is an unknown temporary key (as an expired one looks). */
 export function expiringCredentials(backend) {
   const real = stsCredentials(backend);
