@@ -3,8 +3,9 @@
 
 use super::client::Client;
 use super::commands::{Command, Input, JobId, Machine};
+use super::config::Config;
 use super::requests::{Failure, Requests, Verdict};
-use super::retry::{RetryPolicy, retry_after_ms};
+use super::retry::retry_after_ms;
 use crate::actions::Action;
 use crate::error::Result;
 use crate::timestamp::Timestamp;
@@ -20,9 +21,9 @@ pub struct Call<A: Action> {
 }
 
 impl<A: Action> Call<A> {
-    /// A call of `action`; `seed` drives the retry jitter.
-    pub fn new(action: &A, client: &Client, policy: RetryPolicy, seed: u64) -> Self {
-        let mut requests = Requests::new(policy, u64::MAX, seed);
+    /// A call of `action` with `config`'s retries and timeouts; `seed` drives the retry jitter.
+    pub fn new(action: &A, client: &Client, config: &Config, seed: u64) -> Self {
+        let mut requests = Requests::new(config, seed);
         let outcome = match action.request(client.bucket.profile()) {
             Ok(request) => {
                 requests.start(ID, A::OPERATION, request);

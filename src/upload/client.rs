@@ -18,13 +18,22 @@ pub struct FetchedCredentials {
     pub expiration: Option<Timestamp>,
 }
 
-/// A presigned request as the app's `presign` callback returned it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A presigned request as the app's `presign` callback returned it. `Debug` hides its signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Presigned {
     /// The URL to send the request to.
     pub url: String,
     /// Headers the backend wants sent (they replace partwise's of the same name).
     pub headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Presigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presigned")
+            .field("url", &crate::redact::url(&self.url))
+            .field("headers", &crate::redact::pairs(&self.headers))
+            .finish()
+    }
 }
 
 /// How requests get their signature.
@@ -62,9 +71,18 @@ impl Keyring {
 
     /// Keeps credentials fetched at `now`.
     pub fn store(&mut self, fetched: FetchedCredentials, now: Timestamp) {
-        if self.current.as_ref().is_none_or(|key| key.fetched != fetched) {
-            let refresh_ahead = !refresh_due(now, fetched.expiration, now);
-            self.current = Some(Key { fetched, at: now, refresh_ahead });
+        match self.current.as_mut() {
+            // The app answered the keys it already gave (it caches them): once they are due, they
+            // are used until the service refuses them, instead of being asked for again and again.
+            Some(key) if key.fetched == fetched => {
+                if refresh_due(key.at, key.fetched.expiration, now) {
+                    key.refresh_ahead = false;
+                }
+            }
+            _ => {
+                let refresh_ahead = !refresh_due(now, fetched.expiration, now);
+                self.current = Some(Key { fetched, at: now, refresh_ahead });
+            }
         }
     }
 
@@ -125,5 +143,21 @@ impl Client {
             headers.push((name, value));
         }
         Ok(SignedRequest { method: request.method, url: presigned.url, headers, body: request.body.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_presigned_answer_prints_without_its_signature() {
+        let presigned = Presigned {
+            url: "https://b.s3.amazonaws.com/k?X-Amz-Signature=abc123&x-amz-security-token=tok456&partNumber=1".into(),
+            headers: vec![("x-amz-security-token".into(), "tok456".into())],
+        };
+        let printed = format!("{presigned:?}");
+        assert!(!printed.contains("abc123") && !printed.contains("tok456"), "{printed}");
+        assert!(printed.contains("partNumber=1"));
     }
 }

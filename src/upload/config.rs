@@ -20,6 +20,9 @@ pub struct Config {
     pub hash_workers: Option<u32>,
     /// A part request that shows no progress for this long is cancelled and sent again.
     pub stall_timeout_ms: u64,
+    /// Any other request with no answer this long is cancelled and sent again (Complete may take
+    /// minutes on S3).
+    pub answer_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -32,6 +35,7 @@ impl Default for Config {
             checkpoints: true,
             hash_workers: None,
             stall_timeout_ms: 30_000,
+            answer_timeout_ms: 5 * 60 * 1000,
         }
     }
 }

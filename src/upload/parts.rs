@@ -128,13 +128,9 @@ impl Session {
     }
 
     /// Whether Complete (or PutObject) succeeded.
-    pub fn is_finished(&self) -> bool {
+    #[cfg(test)]
+    fn is_finished(&self) -> bool {
         self.finished
-    }
-
-    /// Whether the session is paused.
-    pub fn is_paused(&self) -> bool {
-        self.paused
     }
 
     /// Stops handing out new steps; the shell cancels the running ones and reports each through
@@ -251,7 +247,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::InvalidResponse`] when the ETag is an MD5 that differs from the part's: the bytes
-    /// changed on the way (the part is queued to be sent again).
+    /// changed on the way (the part goes back in line; the upload machine reports the error).
     pub fn uploaded(&mut self, number: u16, etag: String) -> Result<()> {
         let single = self.plan.is_single();
         let Some(slot) = self.slot_mut(number) else { return Ok(()) };
@@ -284,18 +280,10 @@ impl Session {
         }
     }
 
-    /// Initiate was cancelled or failed; it is handed out again.
-    pub fn initiate_interrupted(&mut self) {
-        self.initiating = false;
-    }
-
-    /// Complete was cancelled or failed; it is handed out again.
-    pub fn complete_interrupted(&mut self) {
-        self.completing = false;
-    }
-
-    /// Complete succeeded.
-    pub fn finished(&mut self) {
+    /// Complete succeeded (the upload machine ends the upload itself; the tests drive a session
+    /// to its end with this).
+    #[cfg(test)]
+    fn finished(&mut self) {
         self.completing = false;
         self.finished = true;
     }

@@ -1,10 +1,12 @@
 //! The requests of one machine, from first try to last: signed here or presigned by the app,
 //! sent, and after a failure retried with backoff, re-signed with fresh credentials or a corrected
 //! clock, held while the browser is offline, or given up. A part whose body shows no progress for
-//! the stall timeout is cancelled and retried.
+//! the stall timeout, or another request with no answer for the answer timeout, is cancelled and
+//! retried.
 
 use super::client::{Client, FetchedCredentials, Presigned, Signing};
 use super::commands::{Command, JobId};
+use super::config::Config;
 use super::retry::{FailureContext, Recovery, RetryPolicy};
 use crate::actions::Operation;
 use crate::error::{Error, Result};
@@ -84,7 +86,10 @@ struct Exchange {
 pub(super) struct Requests {
     live: BTreeMap<JobId, Exchange>,
     policy: RetryPolicy,
+    /// A part body that shows no progress this long is cancelled.
     stall_ms: u64,
+    /// Any other request with no answer this long is cancelled.
+    answer_ms: u64,
     asked_credentials: bool,
     waiting_online: bool,
     random: u64,
@@ -92,11 +97,12 @@ pub(super) struct Requests {
 
 impl Requests {
     /// No requests yet; `seed` drives the backoff jitter.
-    pub(super) fn new(policy: RetryPolicy, stall_ms: u64, seed: u64) -> Self {
+    pub(super) fn new(config: &Config, seed: u64) -> Self {
         Requests {
             live: BTreeMap::new(),
-            policy,
-            stall_ms,
+            policy: config.retry,
+            stall_ms: config.stall_timeout_ms,
+            answer_ms: config.answer_timeout_ms,
             asked_credentials: false,
             waiting_online: false,
             random: seed | 1,
@@ -179,18 +185,21 @@ impl Requests {
                         None => {}
                     },
                 },
-                Stage::Sent { active_ms, .. } if matches!(exchange.request.body, Body::Range { .. }) => {
-                    let deadline = active_ms.saturating_add(self.stall_ms);
+                Stage::Sent { active_ms, .. } => {
+                    let (limit, missing) = match exchange.request.body {
+                        Body::Range { .. } => (self.stall_ms, "progress"),
+                        _ => (self.answer_ms, "answer"),
+                    };
+                    let deadline = active_ms.saturating_add(limit);
                     if now_ms > deadline {
                         out.push(Command::Cancel(*id));
-                        let seconds = self.stall_ms / 1000;
-                        let message = format!("no progress for {seconds} s; the request was cancelled");
+                        let message = format!("no {missing} for {} s; the request was cancelled", limit / 1000);
                         failed.push((*id, Failure::of(Error::Network { message })));
                     } else {
                         wake = Some(wake.map_or(deadline + 1, |w| w.min(deadline + 1)));
                     }
                 }
-                _ => {}
+                Stage::Backoff { .. } | Stage::Presigning | Stage::Offline => {}
             }
         }
         if let Some(until_ms) = wake {
@@ -275,6 +284,8 @@ impl Requests {
             return Verdict::GaveUp { error: failure.error, maybe_performed: false };
         };
         let network = matches!(failure.error, Error::Network { .. });
+        // A request lost on the way may still have been carried out.
+        exchange.maybe_performed |= network && matches!(exchange.stage, Stage::Sent { .. });
         if network && failure.offline {
             exchange.stage = Stage::Offline;
             if !self.waiting_online {
@@ -283,8 +294,6 @@ impl Requests {
             }
             return Verdict::Held;
         }
-        // A request lost on the way may still have been carried out.
-        exchange.maybe_performed |= network && matches!(exchange.stage, Stage::Sent { .. });
         exchange.retries += 1;
         // Whether the refused request was signed with temporary credentials, whatever the keyring
         // holds by now (another part's refusal may have emptied it already).

@@ -179,6 +179,7 @@ pub(crate) async fn drive<M: Machine>(
             None => receiver.next().await,
         };
         if let Some(input) = input {
+            run.reported(&input);
             let commands = machine.handle(input, now_ms(), &mut env.client.borrow_mut());
             run.execute(commands);
             after(machine);
@@ -282,6 +283,17 @@ impl Executor {
                     }
                 }
             }
+        }
+    }
+
+    /// Forgets the handle of a job that has reported for good.
+    fn reported(&mut self, input: &Input) {
+        if let Input::Answer { id, .. }
+        | Input::Failure { id, .. }
+        | Input::Hashed { id, .. }
+        | Input::Presigned { id, .. } = input
+        {
+            self.jobs.remove(id);
         }
     }
 

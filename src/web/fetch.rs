@@ -15,10 +15,8 @@ extern "C" {
     fn global_fetch(request: &web_sys::Request) -> js_sys::Promise;
 }
 
-/// How long a request may take before it is aborted (Complete may take minutes on S3).
-const TIMEOUT_MS: u32 = 5 * 60 * 1000;
-
-/// Aborts the `fetch` when the future awaiting it is dropped or times out.
+/// Aborts the `fetch` when the future awaiting it is dropped (the core cancelled it: a timeout,
+/// a pause, an abort).
 struct AbortOnDrop(web_sys::AbortController);
 
 impl Drop for AbortOnDrop {
@@ -30,7 +28,7 @@ impl Drop for AbortOnDrop {
 /// Sends `request`; a [`Body::Range`] is sliced from `file` (never copied into wasm memory).
 ///
 /// # Errors
-/// [`Error::Network`] when `fetch` rejects (offline, CORS, reset) or times out;
+/// [`Error::Network`] when `fetch` rejects (offline, CORS, reset);
 /// [`Error::InvalidInput`] when a range body comes without a file or beyond it.
 pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Result<Response> {
     let controller = web_sys::AbortController::new().map_err(|e| browser_error(&e))?;
@@ -52,16 +50,9 @@ pub async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Resu
     }
     let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| network_error(&e))?;
     let _abort = AbortOnDrop(controller);
-    let exchange = async {
-        let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| network_error(&e))?;
-        let answer: web_sys::Response = answer.dyn_into().map_err(|e| network_error(&e))?;
-        read_response(&answer).await
-    };
-    let timeout = gloo_timers::future::TimeoutFuture::new(TIMEOUT_MS);
-    match futures::future::select(Box::pin(exchange), timeout).await {
-        futures::future::Either::Left((outcome, _)) => outcome,
-        futures::future::Either::Right(_) => Err(Error::Network { message: "the request timed out".into() }),
-    }
+    let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(|e| network_error(&e))?;
+    let answer: web_sys::Response = answer.dyn_into().map_err(|e| network_error(&e))?;
+    read_response(&answer).await
 }
 
 async fn read_response(answer: &web_sys::Response) -> Result<Response> {

@@ -259,6 +259,7 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
         hash_workers: number(o, "hashWorkers", 1.0, 16.0)?.map(|n| n as u32),
         stall_timeout_ms: number(o, "stallTimeoutMs", 1000.0, 3_600_000.0)?
             .map_or(defaults.stall_timeout_ms, |n| n as u64),
+        ..defaults
     };
     let cores = get(&get(&js_sys::global(), "navigator"), "hardwareConcurrency").as_f64().unwrap_or(2.0);
     Ok(UploaderOptions { bucket, endpoint, signer, config, hash_workers: config.hash_workers(cores as u32) })

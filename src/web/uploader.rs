@@ -174,7 +174,7 @@ impl Uploader {
 
     /// Runs one action with the uploader's signing and retries.
     async fn call<A: crate::actions::Action>(&self, action: &A) -> Result<A::Output> {
-        let mut call = Call::new(action, &self.env.client.borrow(), self.config.retry, seed());
+        let mut call = Call::new(action, &self.env.client.borrow(), &self.config, seed());
         drive(&mut call, self.env.clone(), None, None, mpsc::unbounded(), &|_: &Call<A>| ()).await
     }
 }

@@ -347,3 +347,59 @@ fn a_presigned_url_that_is_not_the_requests_own_is_refused_before_anything_is_se
         assert!(world.retries().is_empty(), "{case}");
     }
 }
+
+#[test]
+fn credentials_an_app_answers_again_unchanged_are_used_until_refused() {
+    // An app that caches its STS keys answers the same ones when partwise asks ahead of expiry.
+    let mut world = World::new(SIZE, config(), Mode::Sts);
+    world.credentials_lifetime_s = Some(600);
+    world.cached_credentials = Some(None);
+    world.run_until(|w| w.count(Operation::UploadPart) >= 1);
+    world.now += 460_000; // past the refresh margin, still uploading
+    world.run().expect("complete");
+    assert_eq!(world.credential_calls, 2, "asked once ahead of expiry, not in a loop");
+}
+
+#[test]
+fn a_complete_carried_out_as_the_browser_went_offline_is_checked_on_the_object() {
+    let mut world = World::new(SIZE, config(), Mode::Sts);
+    let mut once = true;
+    world.rule(move |op, _| {
+        (op == Operation::CompleteMultipartUpload && std::mem::take(&mut once))
+            .then_some(Fault::Lost { performed: true, offline: true })
+    });
+    world.run_until(|w| w.log.contains(&Command::WaitOnline));
+    world.offline_until = Some(world.now + 1_000);
+    world.run().expect("the object holds the file");
+    assert_eq!(world.count(Operation::HeadObject), 1);
+}
+
+#[test]
+fn an_abort_before_the_stored_upload_is_known_aborts_it_once_it_is() {
+    for (moment, reached) in [
+        ("fingerprinting", (|w: &World| w.log.iter().any(|c| matches!(c, Command::Hash { .. }))) as fn(&World) -> bool),
+        ("loading the checkpoint", |w| w.log.iter().any(|c| matches!(c, Command::LoadCheckpoint(_)))),
+        ("listing its parts", |w| w.count(Operation::ListParts) >= 1),
+    ] {
+        let mut world = interrupted(2);
+        world.run_until(reached);
+        world.input(Input::Abort);
+        assert_eq!(world.run().expect_err("aborted").code(), "Aborted", "{moment}");
+        assert!(world.service.uploads.is_empty(), "{moment}: the stored upload is aborted on the server");
+        assert!(world.checkpoints.is_empty(), "{moment}: then its checkpoint goes");
+    }
+}
+
+#[test]
+fn a_request_that_is_never_answered_is_cancelled_and_sent_again() {
+    let mut world = World::new(SIZE, config(), Mode::Sts);
+    let mut once = true;
+    world.rule(move |op, _| {
+        (op == Operation::CreateMultipartUpload && std::mem::take(&mut once)).then_some(Fault::Stall)
+    });
+    let started = world.now;
+    world.run().expect("complete");
+    assert_eq!(world.count(Operation::CreateMultipartUpload), 2);
+    assert!(world.now - started >= Config::default().answer_timeout_ms, "after the answer timeout");
+    assert_eq!(world.retries()[0].2, "NetworkError");
+}

@@ -91,6 +91,8 @@ pub(crate) struct World {
     pub(crate) offline_until: Option<u64>,
     /// Hashes fail with this error (a Blob the browser cannot read).
     pub(crate) hash_error: Option<Error>,
+    /// The app caches its credentials: every call answers the first ones again.
+    pub(crate) cached_credentials: Option<Option<FetchedCredentials>>,
     /// What the app's presign callback makes of the right URL for a request.
     pub(crate) presign_answer: Option<Box<dyn FnMut(Operation, String) -> String>>,
     pending: VecDeque<Input>,
@@ -150,6 +152,7 @@ impl World {
             offline_until: None,
             hash_error: None,
             presign_answer: None,
+            cached_credentials: None,
             pending: VecDeque::new(),
             operations: BTreeMap::new(),
             wake: None,
@@ -241,7 +244,11 @@ impl World {
                     let expiration =
                         self.credentials_lifetime_s.map(|s| Timestamp::from_unix(true_now + s).expect("time"));
                     let credentials = Credentials::new(format!("key-{n}"), "secret", Some(format!("token-{n}")));
-                    self.pending.push_back(Input::Credentials(Ok(FetchedCredentials { credentials, expiration })));
+                    let mut fetched = FetchedCredentials { credentials, expiration };
+                    if let Some(cache) = &mut self.cached_credentials {
+                        fetched = cache.get_or_insert(fetched).clone();
+                    }
+                    self.pending.push_back(Input::Credentials(Ok(fetched)));
                 }
                 Command::Hash { id, ranges } => self.pending.push_back(match &self.hash_error {
                     Some(error) => Input::Failure { id, error: error.clone(), offline: false },
@@ -258,7 +265,10 @@ impl World {
                     self.checkpoints.remove(&id);
                 }
                 Command::WaitOnline => {}
-                Command::Sleep { until_ms } => self.wake = Some(self.wake.map_or(until_ms, |w| w.min(until_ms))),
+                Command::Sleep { until_ms } => {
+                    let earlier = self.wake.filter(|w| *w > self.now && *w < until_ms);
+                    self.wake = Some(earlier.unwrap_or(until_ms));
+                }
                 Command::Emit(event) => self.events.push(event),
             }
         }

@@ -154,16 +154,15 @@ impl Upload {
         }
         self.aborting = true;
         self.cancel_parts();
-        let preparing: Vec<JobId> = self
-            .jobs
-            .iter()
-            .filter(|(_, job)| matches!(job, Job::Sample | Job::ListParts(_)))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in preparing {
+        let listing: Vec<JobId> =
+            self.jobs.iter().filter(|(_, job)| matches!(job, Job::ListParts(_))).map(|(id, _)| *id).collect();
+        for id in listing {
             self.cancel(id);
         }
-        if !self.jobs.values().any(|job| matches!(job, Job::Initiate | Job::Complete | Job::Head)) {
+        // Until the stored checkpoint is read, the upload this file would resume is not known: it
+        // is aborted once it is (`loaded`).
+        let finding = matches!(self.phase, Phase::Fingerprinting | Phase::Loading { .. });
+        if !finding && !self.jobs.values().any(|job| matches!(job, Job::Initiate | Job::Complete | Job::Head)) {
             self.abort_now(client);
         }
     }
@@ -177,7 +176,14 @@ impl Upload {
             Phase::Listing(listing) => Some(listing.stored.upload_id.clone()),
             _ => self.upload_id().map(str::to_owned),
         };
-        let Some(upload_id) = upload_id else { return self.finish(Err(Error::Aborted)) };
+        match upload_id {
+            Some(upload_id) => self.abort_upload(upload_id, client),
+            None => self.finish(Err(Error::Aborted)),
+        }
+    }
+
+    /// Sends AbortMultipartUpload for `upload_id`.
+    pub(super) fn abort_upload(&mut self, upload_id: String, client: &Client) {
         self.phase = Phase::Aborting;
         let abort = AbortMultipartUpload { key: self.key.clone(), upload_id };
         match abort.request(client.bucket.profile()) {

@@ -173,7 +173,7 @@ impl Upload {
         let profile = client.bucket.profile();
         let plan = PartPlan::new(file.size, &profile.limits, config.part_size, profile.default_part_size)?;
         Ok(Upload {
-            requests: Requests::new(config.retry, config.stall_timeout_ms, seed),
+            requests: Requests::new(&config, seed),
             progress: Progress::new(file.size, plan.count, 0, 0),
             config,
             key: object.key,
@@ -271,7 +271,10 @@ impl Upload {
     }
 
     fn answered(&mut self, id: JobId, response: &Response, now_ms: u64, client: &mut Client) {
-        let Some(job) = self.jobs.get(&id).cloned() else { return };
+        // Out of the job list while the answer takes effect (which may end the upload and cancel
+        // every job left); back in if the answer is a failure to retry.
+        let Some(job) = self.jobs.remove(&id) else { return };
+        let was_sent = self.requests.is_sent(id);
         let profile = client.bucket.profile();
         let outcome = match job {
             Job::Initiate => {
@@ -300,13 +303,13 @@ impl Upload {
         };
         match outcome {
             Ok(()) => {
-                if matches!(job, Job::Part(_) | Job::Put) {
+                if was_sent && matches!(job, Job::Part(_) | Job::Put) {
                     self.parts_on_wire = self.parts_on_wire.saturating_sub(1);
                 }
-                self.jobs.remove(&id);
                 self.requests.finish(id);
             }
             Err(error) => {
+                self.jobs.insert(id, job);
                 let failure = Failure {
                     error,
                     server_time: response.header("date").and_then(Timestamp::parse_http_date),

@@ -89,7 +89,19 @@ impl Upload {
     pub(super) fn loaded(&mut self, stored: Option<Checkpoint>, client: &Client) {
         let Phase::Loading { fresh } = std::mem::replace(&mut self.phase, Phase::Running) else { return };
         let profile = client.bucket.profile();
-        match stored.and_then(|stored| resume::adopt(&fresh, stored, profile)) {
+        let adopted = stored.and_then(|stored| resume::adopt(&fresh, stored, profile));
+        if self.aborting {
+            // Aborted before the stored upload was known: that upload is this file's, abort it.
+            return match adopted {
+                Some((stored, _)) => {
+                    let upload_id = stored.upload_id.clone();
+                    self.record = Some(stored);
+                    self.abort_upload(upload_id, client);
+                }
+                None => self.finish(Err(crate::error::Error::Aborted)),
+            };
+        }
+        match adopted {
             Some((stored, plan)) => {
                 let fresh_plan = std::mem::replace(&mut self.plan, plan);
                 let list = ListParts {
