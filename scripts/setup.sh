@@ -44,12 +44,17 @@ install_rust_tools() {
   fi
 }
 
+# Chromium, Firefox ESR and WebKitGTK, with their WebDriver servers (webkit2gtk-driver brings
+# WebKitWebDriver and MiniBrowser, which needs an X display: xvfb-run gives it a virtual one, and
+# needs xauth, only a recommendation of xvfb's).
 install_browsers() {
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/firefox-esr ]; then
-    log "installing chromium, chromium-driver and firefox-esr from Debian"
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/firefox-esr ] ||
+    [ ! -x /usr/bin/WebKitWebDriver ] || [ ! -x /usr/bin/xvfb-run ] || [ ! -x /usr/bin/xauth ]; then
+    log "installing chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb and xauth from Debian"
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     quietly $sudo apt-get update -qq
-    quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr
+    quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth
   fi
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, checks the JS with Biome and the Rust with rustfmt and
-# clippy, runs the native tests, then the browser tests in headless Chromium and Firefox against a
-# fresh SeaweedFS, which is stopped however the tests end, then the built package (unbundled, in a
-# Vite app, the demo) in Chromium through Playwright.
+# clippy, runs the native tests, then the browser tests in headless Chromium, Firefox and WebKit
+# against a fresh SeaweedFS, which is stopped however the tests end, then the built package
+# (unbundled, in a Vite app, the demo) in Chromium through Playwright and in WebKit through WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -54,6 +54,15 @@ wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --tes
 echo "== the same browser tests in headless Firefox (wasm-pack test)"
 wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test web --test uploader
 
+# wasm-pack's Safari path, pointed at WebKitGTK's WebKitWebDriver: the runner prints "Safari", sends
+# no capabilities (webdriver.json is not used) and the driver starts its default browser, MiniBrowser,
+# which needs an X display even unseen: xvfb-run gives it a virtual one.
+echo "== the same browser tests in WebKit (WebKitGTK, wasm-pack test under xvfb-run)"
+xvfb-run -a wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" -- --test web --test uploader
+
 echo "== the built package in headless Chromium (Playwright)"
 bash scripts/build.sh
 node --test tests/e2e/
+
+echo "== the built package and the demo in WebKit (WebKitGTK's MiniBrowser through WebDriver, under xvfb-run)"
+xvfb-run -a node --test tests/webkit/
