@@ -119,7 +119,8 @@ const parts = (blob) =>
 
 async function partwisePool(workers) {
   const [{ HashPool }, module] = await Promise.all([
-    import(window.benchHashPool), // its path in pkg/snippets/, set by the runner
+    // Its path in pkg/snippets/, set by the runner (an init script, or the page's `pool` query).
+    import(window.benchHashPool ?? new URLSearchParams(location.search).get('pool')),
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);
   return new HashPool(module, workers, 4 * MIB);

@@ -1,6 +1,7 @@
 // `npm run bench`: every contender in the same page, on the same disk-backed File, against the same
 // fresh SeaweedFS, in one run; each case BENCH_RUNS times (default 3), medians reported.
-// Writes bench/results.json and bench/RESULTS.md. Sizes: BENCH_MIB (default 1024) for the
+// Writes bench/results.json and bench/RESULTS.md. Firefox and WebKit give the per-engine figures
+// (bench/engines.mjs). Sizes: BENCH_MIB (default 1024) for the
 // comparison, BENCH_BIG_MIB (default 4096) for partwise's memory on a bigger file,
 // BENCH_RESUME_PARTS (default 1000) stored parts for the resume case.
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { build, transform } from 'esbuild';
 import { launchChromium, startDevServer, store } from '../tests/e2e/browser.mjs';
+import { engineFigures } from './engines.mjs';
 import { writeReport } from './report.mjs';
 import { machine, median, withPeakRss } from './system.mjs';
 
@@ -183,6 +185,20 @@ try {
     }
   }
 
+  const engines =
+    !only || only.test('engines')
+      ? await engineFigures({
+          origin: dev.origin,
+          file,
+          poolPath: `/${hashPoolPath()}`,
+          runs: RUNS,
+          hashMib: HASH_MIB,
+          sizeMib: SIZE_MIB,
+          remove,
+          log,
+        })
+      : {};
+
   // Resume: a checkpoint of RESUME_PARTS stored 5 MiB parts, then each run reloads the page and
   // times upload() → the first part request (the first new part), and pauses again.
   const resumeSamples = [];
@@ -238,6 +254,7 @@ try {
     ),
     md5MiB: HASH_MIB,
     resume: { firstByteMs: median(resumeSamples.map((s) => s.ms)), runs: resumeSamples },
+    engines,
     sizes: await sizes(built),
   };
   if (only) {

@@ -1,10 +1,11 @@
 // WebKit for the page-level tests: WebKitGTK's MiniBrowser driven over WebDriver (Debian's
 // WebKitWebDriver, through selenium-webdriver), with a page object that has the one method the
 // shared helpers of tests/e2e/browser.mjs use, `evaluate(fn, arg)`, so `uploadInPage` and the other
-// in-page code run unchanged. Also a proxy in front of the store that slows part bodies down (WebKit
-// has no network emulation) and records every part request, so a test can see what was sent (WebDriver
-// has no request events). Each page is a MiniBrowser of its own. MiniBrowser needs an X display:
-// scripts/test.sh runs these tests under `xvfb-run -a`.
+// in-page code run unchanged. The same page object drives headless Firefox ESR through geckodriver
+// (the bench's per-engine figures). Also a proxy in front of the store that slows part bodies down
+// (WebKit has no network emulation) and records every part request, so a test can see what was sent
+// (WebDriver has no request events). Each page is a browser of its own. MiniBrowser needs an X
+// display: scripts/test.sh runs these tests under `xvfb-run -a`.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -36,10 +37,26 @@ const freePort = () =>
  * A fresh MiniBrowser (its own storage) in a WebDriver session of its own WebKitWebDriver, on a
  * free loopback port: the driver serves one session at a time. `close()` ends both.
  */
-export async function openWebKit() {
+export function openWebKit() {
   if (!process.env.DISPLAY) throw new Error('WebKit needs an X display: run the tests under `xvfb-run -a`');
+  return openWebDriver('WebKitWebDriver', {
+    browserName: 'MiniBrowser',
+    'webkitgtk:browserOptions': { binary: miniBrowserPath(), args: ['--automation'] },
+  });
+}
+
+/** A fresh headless Firefox ESR in a WebDriver session of its own geckodriver, as `openWebKit`. */
+export function openFirefox() {
+  return openWebDriver('geckodriver', {
+    browserName: 'firefox',
+    'moz:firefoxOptions': { binary: '/usr/bin/firefox-esr', args: ['-headless'] },
+  });
+}
+
+/** A page in a session of the WebDriver server `command` started on a free loopback port. */
+async function openWebDriver(command, capabilities) {
   const port = await freePort();
-  const driverProcess = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const driverProcess = spawn(command, [`--port=${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   drivers.add(driverProcess);
   driverProcess.once('exit', () => drivers.delete(driverProcess));
   let driverLog = '';
@@ -55,22 +72,16 @@ export async function openWebKit() {
     }
     if (tries > 100 || driverProcess.exitCode !== null) {
       driverProcess.kill();
-      throw new Error(`WebKitWebDriver did not start: ${driverLog}`);
+      throw new Error(`${command} did not start: ${driverLog}`);
     }
     await sleep(100);
   }
   try {
-    const driver = await new Builder()
-      .usingServer(server)
-      .withCapabilities({
-        browserName: 'MiniBrowser',
-        'webkitgtk:browserOptions': { binary: miniBrowserPath(), args: ['--automation'] },
-      })
-      .build();
+    const driver = await new Builder().usingServer(server).withCapabilities(capabilities).build();
     // Each script is short (see `evaluate`); a page load waits for the page's module scripts.
     await driver.manage().setTimeouts({ script: 60_000, pageLoad: 60_000 });
     await driver.manage().window().setRect({ width: 1100, height: 900 });
-    return new WebKitPage(driver, driverProcess);
+    return new WebDriverPage(driver, driverProcess);
   } catch (error) {
     driverProcess.kill();
     throw error;
@@ -79,13 +90,13 @@ export async function openWebKit() {
 
 let evaluations = 0;
 const drivers = new Set();
-// WebKitWebDriver does not end with the tests' process by itself; MiniBrowser ends with its driver.
+// A driver does not end with the tests' process by itself; its browser ends with it.
 process.once('exit', () => {
   for (const driver of drivers) driver.kill();
 });
 
-/** One MiniBrowser window, with what the tests need of Playwright's `Page`. */
-class WebKitPage {
+/** One browser window, with what the tests need of Playwright's `Page`. */
+class WebDriverPage {
   #driverProcess;
   #last = Promise.resolve();
 
@@ -209,7 +220,7 @@ class WebKitPage {
     writeFileSync(path, Buffer.from(await this.#command((driver) => driver.takeScreenshot()), 'base64'));
   }
 
-  /** Ends the session (MiniBrowser quits) and its WebKitWebDriver. */
+  /** Ends the session (the browser quits) and its driver. */
   async close() {
     await this.driver.quit().catch(() => {});
     this.#driverProcess.kill();
