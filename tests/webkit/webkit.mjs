@@ -209,7 +209,12 @@ class WebDriverPage {
     return this.#command((driver) => driver.findElement(By.css(selector)).sendKeys([paths].flat().join('\n')));
   }
 
-  /** The text of the element `selector` matches. */
+  /** Clicks the element `selector` matches. */
+  click(selector) {
+    return this.#command((driver) => driver.findElement(By.css(selector)).click());
+  }
+
+  /** The text of the element `selector` matches (null if none does). */
   textContent(selector) {
     return this.#script((selector) => document.querySelector(selector)?.textContent ?? null, selector);
   }
