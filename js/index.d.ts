@@ -1,6 +1,9 @@
 /** The services partwise speaks to. */
 export type Provider = 's3' | 'oss' | 'obs' | 'nos' | 'ks3';
 
+/** Signature schemes: OSS V4 or V1, KS3 V4 or V2; one each for S3, OBS and NOS. */
+export type Signature = 'aws-v4' | 'oss-v4' | 'oss-v1' | 'obs' | 'nos' | 'ks3-v4' | 'ks3-v2';
+
 /** Temporary (STS) or long-term credentials. */
 export interface Credentials {
   accessKeyId: string;
@@ -44,6 +47,8 @@ export interface UploaderOptionsBase {
   region?: string;
   /** Default: true for IP-address and localhost endpoints, false otherwise. */
   pathStyle?: boolean;
+  /** The signature scheme, for services with two (default: the first of each pair). */
+  signature?: Signature;
   /** Bytes per part; default: the planner's choice within the service's limits. */
   partSize?: number;
   /** Parts in flight at once (default 4). */

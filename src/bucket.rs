@@ -72,7 +72,7 @@ impl Bucket {
         let scheme = config.scheme.unwrap_or_else(|| profile.default_scheme());
         if !profile.schemes.contains(&scheme) {
             return Err(Error::invalid(
-                "scheme",
+                "signature",
                 format!("{} does not accept {} signatures", config.provider.name(), scheme.name()),
             ));
         }

@@ -5,7 +5,8 @@
 //   PARTWISE_<S>_ROLE_ARN       the role AssumeRole hands out (STS mode; S3 and OSS)
 //   PARTWISE_<S>_STS_ENDPOINT   S3-compatible stores with their own STS (default: AWS STS)
 //   PARTWISE_<S>_KEY_PREFIX     temporary credentials only for keys under this prefix
-// with <S> one of S3, OSS, OBS, NOS, KS3. The keys never leave the backend.
+// with <S> one of S3, OSS, OBS, NOS, KS3. The keys never leave the backend. The local emulations
+// of OSS, OBS, NOS and KS3 (scripts/gateways.sh exports PARTWISE_LOCAL_<S>_*) are `<s>-local`.
 
 /** The services, in the order the demo lists them. */
 export const SERVICES = [
@@ -15,6 +16,9 @@ export const SERVICES = [
   { id: 'nos', provider: 'nos', label: 'NetEase NOS', region: 'us-east-1' },
   { id: 'ks3', provider: 'ks3', label: 'Kingsoft Cloud KS3', region: 'BEIJING' },
 ];
+
+/** The local emulations of the four other services (scripts/gateways.sh, PARTWISE_LOCAL_<S>_*). */
+export const LOCAL_SERVICES = SERVICES.filter((s) => s.id !== 's3');
 
 /** Whether temporary credentials can be issued: AWS STS (S3 and S3-compatibles) and Alibaba STS. */
 const STS_SERVICES = new Set(['s3', 'oss']);
@@ -38,6 +42,21 @@ export function readTargets(env = process.env) {
         roleArn: 'arn:aws:iam::000000000000:role/uploader',
         stsEndpoint: env.PARTWISE_TEST_ENDPOINT,
       },
+    });
+  }
+  for (const service of LOCAL_SERVICES) {
+    const v = (name) => env[`PARTWISE_LOCAL_${service.id.toUpperCase()}_${name}`];
+    if (!v('ENDPOINT')) continue;
+    targets.push({
+      id: `${service.id}-local`,
+      provider: service.provider,
+      label: `${service.label} (local emulation)`,
+      endpoint: v('ENDPOINT'),
+      bucket: v('BUCKET'),
+      region: service.region,
+      modes: ['sts', 'presign'],
+      local: true,
+      secret: { accessKeyId: v('ACCESS_KEY'), secretAccessKey: v('SECRET_KEY') },
     });
   }
   for (const service of SERVICES) {

@@ -47,17 +47,12 @@ impl Scheme {
     pub const ALL: [Scheme; 7] =
         [Scheme::AwsV4, Scheme::OssV4, Scheme::OssV1, Scheme::Obs, Scheme::Nos, Scheme::Ks3V2, Scheme::Ks3V4];
 
+    /// Every scheme's name, in the order of [`Scheme::ALL`].
+    pub const NAMES: [&'static str; 7] = ["aws-v4", "oss-v4", "oss-v1", "obs", "nos", "ks3-v2", "ks3-v4"];
+
     /// The scheme's name as used in options and vector files (`aws-v4`, `oss-v1`, …).
     pub fn name(self) -> &'static str {
-        match self {
-            Scheme::AwsV4 => "aws-v4",
-            Scheme::OssV4 => "oss-v4",
-            Scheme::OssV1 => "oss-v1",
-            Scheme::Obs => "obs",
-            Scheme::Nos => "nos",
-            Scheme::Ks3V2 => "ks3-v2",
-            Scheme::Ks3V4 => "ks3-v4",
-        }
+        Self::NAMES[self as usize]
     }
 
     /// Looks a scheme up by [`Scheme::name`].
@@ -262,6 +257,7 @@ mod tests {
             assert_eq!(Scheme::from_name(s.name()), Some(s));
         }
         assert_eq!(Scheme::from_name("aws-v2"), None);
+        assert_eq!((Scheme::OssV1.name(), Scheme::Ks3V4.name()), ("oss-v1", "ks3-v4"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::actions::ObjectOptions;
 use crate::bucket::{Bucket, BucketConfig};
 use crate::error::Error;
 use crate::provider::Provider;
+use crate::signing::Scheme;
 use crate::upload::retry::RetryPolicy;
 use crate::upload::{Config, Event, ObjectSpec, UploadResult};
 use js_sys::{Function, Object, Promise, Reflect};
@@ -223,7 +224,13 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
         name: &name,
         region: region.as_deref(),
         path_style: flag(o, "pathStyle")?,
-        scheme: None,
+        scheme: text(o, "signature")?
+            .map(|name| {
+                Scheme::from_name(&name).ok_or_else(|| {
+                    Error::invalid("signature", format!("{name:?} is not one of {}", Scheme::NAMES.join(", ")))
+                })
+            })
+            .transpose()?,
     })?;
     let signer = match (get(o, "credentials").dyn_into::<Function>(), get(o, "presign").dyn_into::<Function>()) {
         (Ok(credentials), Err(_)) => Signer::credentials(credentials),

@@ -1,7 +1,9 @@
 // Shared by the Playwright tests and the bench: Debian's Chromium, started the way this machine
 // needs, the development server, upload throttling, an upload run in the page, and the store's
 // objects read back with the development keys.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   AbortMultipartUploadCommand,
   GetObjectCommand,
@@ -10,6 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { chromium } from 'playwright-core';
 import { seededBytes } from '../../scripts/seeded-random.mjs';
+
+const run = promisify(execFile);
 
 /** Headless Debian Chromium with no background network traffic. */
 export function launchChromium() {
@@ -76,6 +80,17 @@ export async function readObject(key, env = process.env) {
   return Buffer.from(await answer.Body.transformToByteArray());
 }
 
+const python = new URL('../../.tools/venv/bin/python', import.meta.url).pathname;
+const reader = new URL('../gateway/read_object.py', import.meta.url).pathname;
+/** The object's bytes as the service's own SDK reads them: the vendor's Python SDK for a local
+ * emulation (tests/gateway/read_object.py), the AWS SDK for SeaweedFS. `target`: a development
+ * backend target. */
+export async function readWithSdk(target, key) {
+  if (!target.local) return readObject(key);
+  const { stdout } = await run(python, [reader, target.provider, key], { encoding: 'buffer', maxBuffer: 1 << 30 });
+  return stdout;
+}
+
 /** The store's unfinished multipart uploads under `prefix`. */
 export async function unfinishedUploads(prefix) {
   const answer = await store().send(
@@ -107,7 +122,9 @@ export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).
  * checkpointKept }` (`events`: how many `progress` and `part` events, the states in order; `error`:
  * the error's own fields, `name` and `message`); a failed upload is aborted on the server after its
  * checkpoint was looked at, unless `abortOnFailure` is false. With `input` (a selector), the file
- * is the one chosen in that `<input type=file>` instead.
+ * is the one chosen in that `<input type=file>` instead. `target` names the development backend's
+ * bucket (default: its first, the test SeaweedFS); `signature` picks the scheme (for presigned
+ * URLs: the scheme the backend presigns with).
  */
 export function uploadInPage(page, spec) {
   return page.evaluate(
@@ -123,10 +140,14 @@ export function uploadInPage(page, spec) {
       credentialsFunction,
       abortOnFailure = true,
       input,
+      target: targetId,
+      signature,
     }) => {
       const { createUploader, PartwiseError } = await import('/pkg/index.js');
       const { seededBytes } = await import('/scripts/seeded-random.mjs');
-      const [target] = await (await fetch('/targets')).json();
+      const targets = await (await fetch('/targets')).json();
+      const target = targetId ? targets.find((t) => t.id === targetId) : targets[0];
+      const ask = new URLSearchParams({ ...(targetId && { target: targetId }), ...(signature && { signature }) });
       const file = input
         ? document.querySelector(input).files[0]
         : new File([seededBytes(size, seed)], 'odd.bin', { lastModified: 1 });
@@ -138,12 +159,13 @@ export function uploadInPage(page, spec) {
         ...(presigned
           ? {
               presign: async (request) =>
-                (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json(),
+                (await fetch(`/presign?${ask}`, { method: 'POST', body: JSON.stringify(request) })).json(),
             }
           : {
+              ...(signature && { signature }),
               credentials: credentialsFunction
                 ? () => window[credentialsFunction]()
-                : async () => (await fetch('/credentials')).json(),
+                : async () => (await fetch(`/credentials?${ask}`)).json(),
             }),
         partSize: 5 * 1024 * 1024,
         ...(quickRetries && {

@@ -1,6 +1,7 @@
 // The demo page end to end, as a person uses it: files chosen in the page, the queue's buttons,
-// a reload mid-upload and the "continue" list, cancel, an error explained. Every stored object is
-// read back from SeaweedFS and compared. Screenshots of each state go to test-results/demo/.
+// a reload mid-upload and the "continue" list, cancel, an error explained, the local service
+// emulations in the service selector. Every stored object is read back (from SeaweedFS, or with
+// the vendor's SDK) and compared. Screenshots of each state go to test-results/demo/.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { readTargets } from '../../scripts/backend/targets.mjs';
 import {
   launchChromium,
   pseudoRandom,
   readObject,
+  readWithSdk,
   startDevServer,
   throttleUploads,
   unfinishedUploads,
@@ -349,5 +352,30 @@ test('at phone width every control is on screen', async () => {
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
   await shot(page, '7-phone');
   await state(page, `demo/${file.name}`, 'complete');
+  await page.context().close();
+});
+
+test('the service selector offers the local OSS, OBS, NOS and KS3 emulations, each uploading in both modes', async () => {
+  const page = await openDemo();
+  const locals = readTargets().filter((t) => t.local);
+  assert.equal(locals.length, 4, 'the four gateways run');
+  const offered = await page.locator('#target option').allTextContents();
+  for (const target of locals) {
+    assert.match(target.label, /\(local emulation\)$/);
+    assert.ok(offered.includes(target.label), `${target.label} is offered (${offered.join(', ')})`);
+    await page.selectOption('#target', target.id);
+    for (const mode of ['Temporary keys', 'Presigned URLs']) {
+      await page.getByRole('radio', { name: mode }).check();
+      const file = {
+        name: unique(`${target.id}.bin`),
+        mimeType: 'application/octet-stream',
+        buffer: pseudoRandom(6 * MIB + 5, 11),
+      };
+      await page.setInputFiles('#files', [file]);
+      await state(page, `demo/${file.name}`, 'complete');
+      assert.ok((await readWithSdk(target, `demo/${file.name}`)).equals(file.buffer), `${target.id}, ${mode}`);
+    }
+  }
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
