@@ -346,9 +346,12 @@ class Gateway:
                 "expiration": iso8601(key.expires_at),
             }
         else:
-            answer = self.dialect.presign(
-                long_term, asked["request"], int(asked.get("expiresIn", 900)), time.time(), asked.get("scheme")
-            )
+            try:
+                answer = self.dialect.presign(
+                    long_term, asked["request"], int(asked.get("expiresIn", 900)), time.time(), asked.get("scheme")
+                )
+            except (KeyError, TypeError, ValueError) as e:
+                return 400, cors, json.dumps({"error": f"cannot presign this request: {e!r}"}).encode()
         return 200, {**cors, "content-type": "application/json"}, json.dumps(answer).encode()
 
     def check_md5(self, req):

@@ -427,6 +427,20 @@ class Protocol(Live):
                 self.assertEqual(answer.headers["etag"], f'"{hashlib.md5(body).hexdigest().upper()}"')
         self.send("DELETE", key, [("uploadId", upload_id)])
 
+    def test_presigning_an_unknown_scheme_is_refused(self):
+        spec = {
+            "operation": "putObject",
+            "method": "PUT",
+            "bucket": self.bucket,
+            "key": "k",
+            "query": {},
+            "headers": {},
+        }
+        body = {"accessKeyId": self.s["access_key"], "secretAccessKey": self.s["secret_key"], "request": spec}
+        answer = HTTP.request("POST", self.endpoint + "/_presign", body=json.dumps({**body, "scheme": "ks3-v2"}))
+        self.assertEqual(answer.status, 400, answer.data)
+        self.assertIn("oss-v4 or oss-v1", json.loads(answer.data)["error"])
+
     def test_virtual_hosted_addressing(self):
         key = self.new_key("virtual")
         port = urlsplit(self.endpoint).port
