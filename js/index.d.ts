@@ -24,6 +24,15 @@ export type Operation =
   | 'putObject'
   | 'headObject';
 
+/**
+ * The last argument of every `credentials` and `presign` call. `signal` aborts when partwise gives
+ * up on the call: after `callbackTimeoutMs`, or when the upload is paused, aborted or its uploader
+ * disposed. Pass it on to `fetch`.
+ */
+export interface CallbackContext {
+  signal: AbortSignal;
+}
+
 /** A request for the app's backend to presign. */
 export interface PresignRequest {
   operation: Operation;
@@ -63,6 +72,11 @@ export interface UploaderOptionsBase {
   hashWorkers?: number;
   /** A part request with no progress for this long is aborted and retried (default 30000). */
   stallTimeoutMs?: number;
+  /**
+   * A `credentials` or `presign` call with no answer this long has its `signal` aborted and is
+   * retried like a failed request (default 30000).
+   */
+  callbackTimeoutMs?: number;
 }
 
 /** Retries of a failed request; delays double from `baseDelayMs` up to `maxDelayMs`. */
@@ -73,13 +87,30 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Longest delay between tries, in milliseconds (default 20000). */
   maxDelayMs?: number;
+  /**
+   * Asked (synchronously) before each retry of a request or callback, with the error and the
+   * retry's number (1-based); returning `false` (or throwing) stops retrying and fails with that
+   * error. Default: retry as the policy says.
+   */
+  shouldRetry?: (error: PartwiseError, attempt: number) => boolean;
+}
+
+/**
+ * What a `credentials` or `presign` callback may throw: an error with `retryable: false` fails
+ * the upload at once (`CredentialsError`); any other throw, rejection or timeout is retried.
+ */
+export interface CallbackError extends Error {
+  retryable?: boolean;
 }
 
 export type UploaderOptions = UploaderOptionsBase &
   (
-    | { credentials: () => Promise<Credentials>; presign?: never }
+    | { credentials: (context: CallbackContext) => Promise<Credentials>; presign?: never }
     | {
-        presign: (request: PresignRequest) => Promise<string | { url: string; headers?: Record<string, string> }>;
+        presign: (
+          request: PresignRequest,
+          context: CallbackContext,
+        ) => Promise<string | { url: string; headers?: Record<string, string> }>;
         credentials?: never;
       }
   );

@@ -186,6 +186,11 @@ export class Uploader {
       throw invalid('credentials', 'give exactly one of `credentials` and `presign`, as functions');
     }
     this.#options = { ...options };
+    const shouldRetry = options.retry?.shouldRetry;
+    if (typeof shouldRetry === 'function') {
+      // The core hands over its error objects; the app sees PartwiseErrors, as in `retry` events.
+      this.#options.retry = { ...options.retry, shouldRetry: (raw, attempt) => shouldRetry(toError(raw), attempt) };
+    }
   }
 
   async #inner() {

@@ -61,10 +61,14 @@ pub enum Error {
     },
     /// The caller aborted the upload.
     Aborted,
-    /// The app's `credentials` or `presign` callback failed or returned something unusable.
+    /// The app's `credentials` or `presign` callback failed, timed out or returned something
+    /// unusable.
     Credentials {
         /// What went wrong, in words (never the credentials themselves).
         message: String,
+        /// Whether calling again may succeed: true for a throw, a rejection or a timeout (unless
+        /// the thrown value says `retryable: false`), false for an unusable answer.
+        retryable: bool,
     },
     /// The browser itself failed, not the network: a Worker, the Content-Security-Policy, IndexedDB.
     Browser {
@@ -132,6 +136,7 @@ impl Error {
         match self {
             Error::Provider(p) => p.is_retryable(),
             Error::Network { .. } => true,
+            Error::Credentials { retryable, .. } => *retryable,
             _ => false,
         }
     }
@@ -158,6 +163,11 @@ impl Error {
             Error::Provider(p) => p.request_id.as_deref(),
             _ => None,
         }
+    }
+
+    /// An unusable answer of the app's callback (not retried).
+    pub(crate) fn unusable(message: impl Into<String>) -> Self {
+        Error::Credentials { message: message.into(), retryable: false }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
@@ -195,7 +205,7 @@ impl fmt::Display for Error {
             Error::Checkpoint { reason } => write!(f, "unusable checkpoint: {reason}"),
             Error::Network { message } => write!(f, "network error: {message}"),
             Error::Aborted => f.write_str("the upload was aborted"),
-            Error::Credentials { message } => write!(f, "credentials: {message}"),
+            Error::Credentials { message, .. } => write!(f, "credentials: {message}"),
             Error::Browser { message } => write!(f, "browser error: {message}"),
         }
     }
@@ -230,6 +240,8 @@ mod tests {
         assert!(Error::Network { message: "reset".into() }.is_retryable());
         assert!(!Error::EtagNotExposed.is_retryable());
         assert!(!Error::Browser { message: "Worker blocked".into() }.is_retryable());
+        assert!(Error::Credentials { message: "backend down".into(), retryable: true }.is_retryable());
+        assert!(!Error::unusable("no accessKeyId").is_retryable());
     }
 
     /// One error of each kind. The match fails to compile when a variant is added, until it is
@@ -244,7 +256,7 @@ mod tests {
             Error::Checkpoint { reason: "r".into() },
             Error::Network { message: "m".into() },
             Error::Aborted,
-            Error::Credentials { message: "m".into() },
+            Error::Credentials { message: "m".into(), retryable: true },
             Error::Browser { message: "m".into() },
         ];
         for error in &all {

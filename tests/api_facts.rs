@@ -137,6 +137,7 @@ fn option_defaults() {
     let facts = [
         ("concurrency", u64::try_from(config.concurrency).expect("fits")),
         ("stallTimeoutMs", config.stall_timeout_ms),
+        ("callbackTimeoutMs", config.callback_timeout_ms),
         ("attempts", u64::from(config.retry.attempts)),
         ("baseDelayMs", config.retry.base_delay_ms),
         ("maxDelayMs", config.retry.max_delay_ms),
@@ -169,6 +170,7 @@ fn readme_defaults_and_codes() {
     let expected = [
         ("concurrency", config.concurrency.to_string()),
         ("stallTimeoutMs", config.stall_timeout_ms.to_string()),
+        ("callbackTimeoutMs", config.callback_timeout_ms.to_string()),
         (
             "retry",
             format!(

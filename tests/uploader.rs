@@ -57,6 +57,7 @@ fn options(signer: Signer) -> UploaderOptions {
             retry: RetryPolicy { attempts: 3, base_delay_ms: 100, max_delay_ms: 1000 },
             ..Config::default()
         },
+        retry_hook: None,
         hash_workers: 2,
     }
 }

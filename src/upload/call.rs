@@ -74,6 +74,7 @@ impl<A: Action> Machine for Call<A> {
                         server_time: response.header("date").and_then(Timestamp::parse_http_date),
                         retry_after_ms: retry_after_ms(&response),
                         offline: false,
+                        tries_spent: false,
                     };
                     self.failed(failure, now_ms, client, &mut out);
                 }
@@ -81,17 +82,13 @@ impl<A: Action> Machine for Call<A> {
             Input::Failure { error, offline, .. } => {
                 self.failed(Failure { offline, ..Failure::of(error) }, now_ms, client, &mut out);
             }
-            Input::Credentials(result) => {
-                for (_, failure) in self.requests.credentials(result, now_ms, client) {
+            Input::Credentials { id, result } => {
+                for (_, failure) in self.requests.credentials(id, result, now_ms, client, &mut out) {
                     self.failed(failure, now_ms, client, &mut out);
                 }
             }
             Input::Presigned { id, result } => {
-                let refused = match result {
-                    Ok(presigned) => self.requests.presigned(id, presigned, now_ms, client, &mut out),
-                    Err(error) => Some(Failure::of(error)),
-                };
-                if let Some(failure) = refused {
+                if let Some(failure) = self.requests.presigned(id, result, now_ms, client, &mut out) {
                     self.failed(failure, now_ms, client, &mut out);
                 }
             }

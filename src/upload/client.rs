@@ -2,7 +2,7 @@
 //! credentials kept in a [`Keyring`], or presigned by the app's backend), and the correction for a
 //! wrong local clock. The shell keeps one `Client` per uploader and lends it to each machine.
 
-use super::retry::refresh_due;
+use super::retry::{RetryHook, refresh_due};
 use crate::bucket::{Bucket, SignedRequest};
 use crate::error::Result;
 use crate::http::Request;
@@ -105,12 +105,19 @@ pub struct Client {
     pub signing: Signing,
     /// Seconds to add to the local clock (server minus local), learnt from `RequestTimeTooSkewed`.
     pub clock_offset: i64,
+    /// The app's `retry.shouldRetry`, asked before each retry.
+    pub retry_hook: Option<RetryHook>,
 }
 
 impl Client {
     /// A client for `bucket` at `endpoint` (as the app gave it) that signs with `signing`.
     pub fn new(bucket: Bucket, endpoint: String, signing: Signing) -> Self {
-        Client { bucket, endpoint, signing, clock_offset: 0 }
+        Client { bucket, endpoint, signing, clock_offset: 0, retry_hook: None }
+    }
+
+    /// Whether the app lets retry number `attempt` after `error` go ahead (yes, without a hook).
+    pub fn allows_retry(&self, error: &crate::Error, attempt: u32) -> bool {
+        self.retry_hook.as_ref().is_none_or(|hook| hook.allows(error, attempt))
     }
 
     /// The corrected time for a local clock reading of `now_ms` milliseconds since the epoch.

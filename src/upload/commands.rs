@@ -8,7 +8,7 @@ use crate::bucket::SignedRequest;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
-/// Names one piece of work the shell carries out: a request, a presign call or a hash.
+/// Names one piece of work the shell carries out: a request, a callback call or a hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct JobId(pub u64);
 
@@ -23,7 +23,8 @@ pub enum Command {
         /// The request, ready to go.
         request: SignedRequest,
     },
-    /// Ask the app's `presign` callback to sign this request → [`Input::Presigned`].
+    /// Ask the app's `presign` callback to sign this request → [`Input::Presigned`]. A
+    /// [`Command::Cancel`] of the job aborts the callback's `signal`.
     Presign {
         /// The job.
         id: JobId,
@@ -32,8 +33,12 @@ pub enum Command {
         /// The request to presign.
         request: Request,
     },
-    /// Ask the app's `credentials` callback for temporary credentials → [`Input::Credentials`].
-    FetchCredentials,
+    /// Ask the app's `credentials` callback for temporary credentials → [`Input::Credentials`]. A
+    /// [`Command::Cancel`] of the job aborts the callback's `signal`.
+    FetchCredentials {
+        /// The job.
+        id: JobId,
+    },
     /// Hash these byte ranges of the file, in order, as one MD5 → [`Input::Hashed`].
     Hash {
         /// The job.
@@ -94,7 +99,12 @@ pub enum Input {
         md5: [u8; 16],
     },
     /// The app's `credentials` callback answered.
-    Credentials(Result<FetchedCredentials>),
+    Credentials {
+        /// The job.
+        id: JobId,
+        /// Its answer.
+        result: Result<FetchedCredentials>,
+    },
     /// The app's `presign` callback answered.
     Presigned {
         /// The job.

@@ -23,6 +23,9 @@ pub struct Config {
     /// Any other request with no answer this long is cancelled and sent again (Complete may take
     /// minutes on S3).
     pub answer_timeout_ms: u64,
+    /// A call of the app's `credentials` or `presign` callback with no answer this long is
+    /// cancelled (its `signal` aborts) and counts as a failed try.
+    pub callback_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -36,6 +39,7 @@ impl Default for Config {
             hash_workers: None,
             stall_timeout_ms: 30_000,
             answer_timeout_ms: 5 * 60 * 1000,
+            callback_timeout_ms: 30_000,
         }
     }
 }

@@ -16,7 +16,7 @@ const OWN: [&str; 2] = ["uploadId", "partNumber"];
 /// # Errors
 /// [`Error::Credentials`] saying what is wrong (never the URL itself: it carries a signature).
 pub(crate) fn check(bucket: &Bucket, request: &Request, url: &str) -> Result<()> {
-    let refuse = |what: String| Err(Error::Credentials { message: format!("the presign callback answered {what}") });
+    let refuse = |what: String| Err(Error::unusable(format!("the presign callback answered {what}")));
     let Some((origin, rest)) = split_origin(url) else {
         return refuse("something that is not an absolute http:// or https:// URL".into());
     };

@@ -2,11 +2,14 @@
 //! sent, and after a failure retried with backoff, re-signed with fresh credentials or a corrected
 //! clock, held while the browser is offline, or given up. A part whose body shows no progress for
 //! the stall timeout, or another request with no answer for the answer timeout, is cancelled and
-//! retried.
+//! retried. The app's callbacks are tried the same way: a `presign` call is a step of its request,
+//! the `credentials` call serves every request waiting for credentials; a call that throws,
+//! rejects or outlasts the callback timeout is cancelled (its `signal` aborts) and tried again.
 
 use super::client::{Client, FetchedCredentials, Presigned, Signing};
 use super::commands::{Command, JobId};
 use super::config::Config;
+use super::events::Event;
 use super::retry::{FailureContext, Recovery, RetryPolicy};
 use crate::actions::Operation;
 use crate::error::{Error, Result};
@@ -25,13 +28,38 @@ pub(super) struct Failure {
     pub(super) retry_after_ms: Option<u64>,
     /// Whether the browser is offline.
     pub(super) offline: bool,
+    /// The tries are spent already (by the credentials call the request waited for).
+    pub(super) tries_spent: bool,
 }
 
 impl Failure {
     /// A failure with nothing known but the error.
     pub(super) fn of(error: Error) -> Self {
-        Failure { error, server_time: None, retry_after_ms: None, offline: false }
+        Failure { error, server_time: None, retry_after_ms: None, offline: false, tries_spent: false }
     }
+}
+
+/// Credentials calls are numbered from here, apart from the machine's own jobs.
+const CREDENTIALS_IDS: u64 = 1 << 63;
+
+/// The app's `credentials` callback, as the requests waiting for credentials see it.
+#[derive(Clone, Debug, Default)]
+struct CredentialsCall {
+    /// Calls made so far (they number the jobs).
+    calls: u64,
+    /// Failed tries since credentials last arrived.
+    retries: u32,
+    stage: CallStage,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum CallStage {
+    #[default]
+    Idle,
+    /// With the app until `deadline_ms`.
+    Asking { id: JobId, deadline_ms: u64 },
+    /// Waiting out a backoff.
+    Backoff { until_ms: u64 },
 }
 
 /// What follows a failed attempt.
@@ -63,8 +91,8 @@ enum Stage {
     Ready,
     /// Waiting out a backoff.
     Backoff { until_ms: u64 },
-    /// With the app's `presign` callback.
-    Presigning,
+    /// With the app's `presign` callback until `deadline_ms`.
+    Presigning { deadline_ms: u64 },
     /// On the wire, signed with `key_id` (here) or presigned; `temporary`: by STS credentials or a
     /// presigned URL; `active_ms` is the last sign of life.
     Sent { key_id: Option<String>, temporary: bool, active_ms: u64 },
@@ -90,7 +118,11 @@ pub(super) struct Requests {
     stall_ms: u64,
     /// Any other request with no answer this long is cancelled.
     answer_ms: u64,
-    asked_credentials: bool,
+    /// A callback call with no answer this long is cancelled.
+    callback_ms: u64,
+    credentials: CredentialsCall,
+    /// Paused: no callback call is started or kept running.
+    callbacks_held: bool,
     waiting_online: bool,
     random: u64,
 }
@@ -103,7 +135,9 @@ impl Requests {
             policy: config.retry,
             stall_ms: config.stall_timeout_ms,
             answer_ms: config.answer_timeout_ms,
-            asked_credentials: false,
+            callback_ms: config.callback_timeout_ms,
+            credentials: CredentialsCall::default(),
+            callbacks_held: false,
             waiting_online: false,
             random: seed | 1,
         }
@@ -133,14 +167,21 @@ impl Requests {
     /// Drops `id`; a request on the wire or with the app is cancelled.
     pub(super) fn cancel(&mut self, id: JobId, out: &mut Vec<Command>) {
         if let Some(exchange) = self.live.remove(&id)
-            && matches!(exchange.stage, Stage::Sent { .. } | Stage::Presigning)
+            && matches!(exchange.stage, Stage::Sent { .. } | Stage::Presigning { .. })
         {
             out.push(Command::Cancel(id));
         }
     }
 
-    /// Sends what is ready at `now_ms`, asks for credentials once when they are missing, cancels
-    /// stalled parts and schedules the next wake-up. Returns the requests that failed here.
+    /// While `held` (the upload is paused), requests that need a callback wait, and callback calls
+    /// under way are cancelled (their `signal` aborts) to be made again once released.
+    pub(super) fn hold_callbacks(&mut self, held: bool) {
+        self.callbacks_held = held;
+    }
+
+    /// Sends what is ready at `now_ms`, asks for credentials when they are missing, cancels stalled
+    /// parts and callback calls past their deadline, and schedules the next wake-up. Returns the
+    /// requests that failed here.
     pub(super) fn poll(&mut self, now_ms: u64, client: &mut Client, out: &mut Vec<Command>) -> Vec<(JobId, Failure)> {
         let mut failed = Vec::new();
         let time = match client.time(now_ms) {
@@ -150,6 +191,7 @@ impl Requests {
             }
         };
         let mut wake: Option<u64> = None;
+        let mut want_credentials = false;
         for (id, exchange) in &mut self.live {
             if let Stage::Backoff { until_ms } = exchange.stage {
                 if until_ms > now_ms {
@@ -160,8 +202,11 @@ impl Requests {
             }
             match &exchange.stage {
                 Stage::Ready => match &client.signing {
+                    Signing::Presigned if self.callbacks_held => {}
                     Signing::Presigned => {
-                        exchange.stage = Stage::Presigning;
+                        let deadline_ms = now_ms.saturating_add(self.callback_ms);
+                        exchange.stage = Stage::Presigning { deadline_ms };
+                        wake = Some(wake.map_or(deadline_ms + 1, |w| w.min(deadline_ms + 1)));
                         out.push(Command::Presign {
                             id: *id,
                             operation: exchange.operation,
@@ -178,11 +223,7 @@ impl Requests {
                             }
                             Err(error) => failed.push((*id, Failure::of(error))),
                         },
-                        None if !self.asked_credentials => {
-                            self.asked_credentials = true;
-                            out.push(Command::FetchCredentials);
-                        }
-                        None => {}
+                        None => want_credentials = true,
                     },
                 },
                 Stage::Sent { active_ms, .. } => {
@@ -199,13 +240,64 @@ impl Requests {
                         wake = Some(wake.map_or(deadline + 1, |w| w.min(deadline + 1)));
                     }
                 }
-                Stage::Backoff { .. } | Stage::Presigning | Stage::Offline => {}
+                Stage::Presigning { .. } if self.callbacks_held => {
+                    out.push(Command::Cancel(*id));
+                    exchange.stage = Stage::Ready;
+                }
+                Stage::Presigning { deadline_ms } => {
+                    if now_ms > *deadline_ms {
+                        out.push(Command::Cancel(*id));
+                        failed.push((*id, Failure::of(timed_out("presign", self.callback_ms))));
+                    } else {
+                        wake = Some(wake.map_or(deadline_ms + 1, |w| w.min(deadline_ms + 1)));
+                    }
+                }
+                Stage::Backoff { .. } | Stage::Offline => {}
             }
         }
+        let want_credentials = want_credentials && !self.callbacks_held;
+        failed.extend(self.poll_credentials(want_credentials, now_ms, client, out, &mut wake));
         if let Some(until_ms) = wake {
             out.push(Command::Sleep { until_ms });
         }
         failed
+    }
+
+    /// Calls the app's `credentials` callback while requests want credentials: once at a time,
+    /// again after a backoff, cancelled past its deadline or when nothing waits for it any more.
+    fn poll_credentials(
+        &mut self,
+        wanted: bool,
+        now_ms: u64,
+        client: &Client,
+        out: &mut Vec<Command>,
+        wake: &mut Option<u64>,
+    ) -> Vec<(JobId, Failure)> {
+        let mut wake_at = |at: u64| *wake = Some(wake.map_or(at, |w| w.min(at)));
+        match self.credentials.stage {
+            CallStage::Backoff { until_ms } if until_ms > now_ms => wake_at(until_ms),
+            CallStage::Idle | CallStage::Backoff { .. } if wanted => {
+                self.credentials.calls += 1;
+                let id = JobId(CREDENTIALS_IDS + self.credentials.calls);
+                let deadline_ms = now_ms.saturating_add(self.callback_ms);
+                self.credentials.stage = CallStage::Asking { id, deadline_ms };
+                out.push(Command::FetchCredentials { id });
+                wake_at(deadline_ms + 1);
+            }
+            CallStage::Asking { id, .. } if !wanted => {
+                self.credentials.stage = CallStage::Idle;
+                out.push(Command::Cancel(id));
+            }
+            CallStage::Asking { id, deadline_ms } if now_ms > deadline_ms => {
+                self.credentials.stage = CallStage::Idle;
+                out.push(Command::Cancel(id));
+                let error = timed_out("credentials", self.callback_ms);
+                return self.credentials_failed(error, now_ms, client, out);
+            }
+            CallStage::Asking { deadline_ms, .. } => wake_at(deadline_ms + 1),
+            CallStage::Idle | CallStage::Backoff { .. } => self.credentials.stage = CallStage::Idle,
+        }
+        Vec::new()
     }
 
     /// A sign of life from `id`.
@@ -215,42 +307,92 @@ impl Requests {
         }
     }
 
-    /// The app's credentials arrived (or failed): keeps them, and returns the requests that
-    /// cannot go on without them.
+    /// The app's credentials call `id` answered: keeps the credentials, or tries again after a
+    /// backoff; returns the requests that cannot go on once it gives up. A cancelled call's late
+    /// answer is ignored.
     pub(super) fn credentials(
         &mut self,
+        id: JobId,
         result: Result<FetchedCredentials>,
         now_ms: u64,
         client: &mut Client,
+        out: &mut Vec<Command>,
     ) -> Vec<(JobId, Failure)> {
-        self.asked_credentials = false;
+        if !matches!(self.credentials.stage, CallStage::Asking { id: asked, .. } if asked == id) {
+            return Vec::new();
+        }
+        self.credentials.stage = CallStage::Idle;
         let time = client.time(now_ms);
         match (result, &mut client.signing, time) {
             (Ok(fetched), Signing::Credentials(keyring), Ok(time)) => {
                 keyring.store(fetched, time);
+                self.credentials.retries = 0;
                 Vec::new()
             }
-            (result, _, time) => {
-                let error = result.err().or(time.err()).unwrap_or_else(|| Error::Credentials {
-                    message: "credentials arrived for an uploader that presigns".into(),
-                });
-                let waiting = self.live.iter().filter(|(_, e)| e.stage == Stage::Ready);
-                waiting.map(|(id, _)| (*id, Failure::of(error.clone()))).collect()
+            (Err(error), _, _) => self.credentials_failed(error, now_ms, client, out),
+            (Ok(_), _, time) => {
+                let error =
+                    time.err().unwrap_or_else(|| Error::unusable("credentials arrived for an uploader that presigns"));
+                self.credentials_gave_up(&error)
             }
         }
     }
 
-    /// The app presigned `id`: it is sent, unless the URL is not this request's (returned).
+    /// Decides what follows a failed credentials call: another one after a backoff (announced by
+    /// a `retry` event), or giving up, which fails every request waiting for credentials.
+    fn credentials_failed(
+        &mut self,
+        error: Error,
+        now_ms: u64,
+        client: &Client,
+        out: &mut Vec<Command>,
+    ) -> Vec<(JobId, Failure)> {
+        self.credentials.retries += 1;
+        let attempt = self.credentials.retries;
+        let jitter = self.jitter();
+        let recovery = client.time(now_ms).map(|local_time| {
+            let context = FailureContext {
+                retry: attempt,
+                temporary_credentials: false,
+                server_time: None,
+                local_time,
+                jitter,
+                retry_after_ms: None,
+            };
+            self.policy.recovery(&error, &context)
+        });
+        match recovery {
+            Ok(Recovery::Retry { delay_ms }) if client.allows_retry(&error, attempt) => {
+                let until_ms = now_ms.saturating_add(delay_ms);
+                self.credentials.stage = CallStage::Backoff { until_ms };
+                out.push(Command::Sleep { until_ms });
+                out.push(Command::Emit(Event::Retry { part: None, attempt, delay_ms, error }));
+                Vec::new()
+            }
+            _ => self.credentials_gave_up(&error),
+        }
+    }
+
+    /// The requests waiting for credentials, failed for good with `error`.
+    fn credentials_gave_up(&mut self, error: &Error) -> Vec<(JobId, Failure)> {
+        self.credentials.retries = 0;
+        let waiting = self.live.iter().filter(|(_, e)| e.stage == Stage::Ready);
+        waiting.map(|(id, _)| (*id, Failure { tries_spent: true, ..Failure::of(error.clone()) })).collect()
+    }
+
+    /// The app's presign call for `id` answered: the request is sent, unless the call failed or
+    /// the URL is not this request's (returned). The late answer of a call cancelled meanwhile (a
+    /// timeout, a pause) is ignored.
     pub(super) fn presigned(
         &mut self,
         id: JobId,
-        presigned: Presigned,
+        result: Result<Presigned>,
         now_ms: u64,
         client: &Client,
         out: &mut Vec<Command>,
     ) -> Option<Failure> {
-        let exchange = self.live.get_mut(&id)?;
-        match client.presigned(&exchange.request, presigned) {
+        let exchange = self.live.get_mut(&id).filter(|e| matches!(e.stage, Stage::Presigning { .. }))?;
+        match result.and_then(|presigned| client.presigned(&exchange.request, presigned)) {
             Ok(request) => {
                 exchange.stage = Stage::Sent { key_id: None, temporary: true, active_ms: now_ms };
                 out.push(Command::Send { id, request });
@@ -283,6 +425,11 @@ impl Requests {
         let Some(exchange) = self.live.get_mut(&id) else {
             return Verdict::GaveUp { error: failure.error, maybe_performed: false };
         };
+        if failure.tries_spent {
+            let maybe_performed = exchange.maybe_performed;
+            self.live.remove(&id);
+            return Verdict::GaveUp { error: failure.error, maybe_performed };
+        }
         let network = matches!(failure.error, Error::Network { .. });
         // A request lost on the way may still have been carried out.
         exchange.maybe_performed |= network && matches!(exchange.stage, Stage::Sent { .. });
@@ -315,6 +462,11 @@ impl Requests {
                 },
             ),
             Err(_) => Recovery::GiveUp,
+        };
+        let recovery = if recovery == Recovery::GiveUp || client.allows_retry(&failure.error, exchange.retries) {
+            recovery
+        } else {
+            Recovery::GiveUp
         };
         let delay_ms = match recovery {
             Recovery::GiveUp => {
@@ -350,4 +502,10 @@ impl Requests {
         let fraction = (self.random >> 11) as f64 / (1u64 << 53) as f64;
         fraction
     }
+}
+
+/// The error of a `callback` call cancelled after `limit_ms` without an answer.
+fn timed_out(callback: &str, limit_ms: u64) -> Error {
+    let message = format!("the {callback} callback did not answer within {limit_ms} ms; it was cancelled");
+    Error::Credentials { message, retryable: true }
 }

@@ -3,6 +3,7 @@
 
 use crate::error::Error;
 use crate::timestamp::Timestamp;
+use std::rc::Rc;
 
 /// How often and how patiently to retry. Delays grow exponentially from `base_delay_ms`, capped
 /// at `max_delay_ms`, with jitter so parallel parts do not retry in lockstep.
@@ -20,6 +21,37 @@ impl Default for RetryPolicy {
     /// 5 retries, from 500 ms up to 20 s.
     fn default() -> Self {
         RetryPolicy { attempts: 5, base_delay_ms: 500, max_delay_ms: 20_000 }
+    }
+}
+
+/// The app's say before each retry (`retry.shouldRetry`): called with the error and the number of
+/// the retry about to happen (1-based, as in the `retry` event); `false` stops retrying and the
+/// error is reported. It is asked only once the policy would retry, never for the offline wait.
+///
+/// The hook is synchronous, so the core calls it where it decides, as it reads the jitter: no
+/// command, no round trip through the shell, and the decision stays in one place. The shell wraps
+/// the app's function; native tests give a closure.
+#[derive(Clone)]
+pub struct RetryHook(Rc<AllowRetry>);
+
+/// The hook's function: the error and the retry's number in, whether to retry out.
+type AllowRetry = dyn Fn(&Error, u32) -> bool;
+
+impl RetryHook {
+    /// A hook that asks `allow`.
+    pub fn new(allow: impl Fn(&Error, u32) -> bool + 'static) -> Self {
+        RetryHook(Rc::new(allow))
+    }
+
+    /// Whether retry number `attempt` after `error` may go ahead.
+    pub fn allows(&self, error: &Error, attempt: u32) -> bool {
+        (self.0)(error, attempt)
+    }
+}
+
+impl std::fmt::Debug for RetryHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RetryHook")
     }
 }
 

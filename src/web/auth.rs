@@ -1,8 +1,9 @@
-//! The app's two callbacks, called when the core asks: `credentials()` for temporary keys and
-//! `presign(request)` for one presigned request. What they answer goes back to the core as data;
-//! when to call them is the core's decision.
+//! The app's two callbacks, called when the core asks: `credentials({signal})` for temporary keys
+//! and `presign(request, {signal})` for one presigned request. What they answer goes back to the
+//! core as data; when to call them, to give up on a call (its `signal` aborts) or to call again is
+//! the core's decision.
 
-use super::errors::describe;
+use super::errors::{browser_error, describe};
 use super::set;
 use crate::actions::Operation;
 use crate::bucket::Bucket;
@@ -17,9 +18,9 @@ use wasm_bindgen_futures::JsFuture;
 /// The app's source of signatures.
 #[derive(Clone, Debug)]
 pub enum Signer {
-    /// `credentials: () => Promise<{accessKeyId, secretAccessKey, sessionToken?, expiration?}>`.
+    /// `credentials: ({signal}) => Promise<{accessKeyId, secretAccessKey, sessionToken?, expiration?}>`.
     Credentials(js_sys::Function),
-    /// `presign: (request) => Promise<string | {url, headers}>`.
+    /// `presign: (request, {signal}) => Promise<string | {url, headers}>`.
     Presign(js_sys::Function),
 }
 
@@ -43,13 +44,41 @@ impl Signer {
     }
 }
 
-/// Calls the app's `credentials` callback.
+/// Aborts a callback's `signal` when the future awaiting the callback is dropped unanswered (the
+/// core cancelled the call: a timeout, a pause, an abort, or the uploader was disposed).
+pub(crate) struct AbortUnanswered(Option<web_sys::AbortController>);
+
+impl AbortUnanswered {
+    /// Guards `controller`.
+    pub(crate) fn new(controller: web_sys::AbortController) -> Self {
+        AbortUnanswered(Some(controller))
+    }
+
+    /// The call answered: its signal is left alone.
+    pub(crate) fn answered(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortUnanswered {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
+/// Calls the app's `credentials` callback with `signal`.
 ///
 /// # Errors
-/// [`Error::Credentials`] when it throws, rejects or answers without keys.
-pub(crate) async fn fetch_credentials(callback: js_sys::Function) -> Result<FetchedCredentials> {
-    let failed = |what: &str| Error::Credentials { message: format!("the credentials callback {what}") };
-    let value = call(&callback, None, "credentials").await?;
+/// [`Error::Credentials`]: retryable when it throws or rejects (unless the error says
+/// `retryable: false`), not when it answers without keys.
+pub(crate) async fn fetch_credentials(
+    callback: js_sys::Function,
+    signal: web_sys::AbortSignal,
+) -> Result<FetchedCredentials> {
+    let failed = |what: &str| Error::unusable(format!("the credentials callback {what}"));
+    let value = call(&callback, None, &signal, "credentials").await?;
     let text = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
     let access = text("accessKeyId").ok_or_else(|| failed("returned no accessKeyId"))?;
     let secret = text("secretAccessKey").ok_or_else(|| failed("returned no secretAccessKey"))?;
@@ -68,15 +97,32 @@ pub(crate) async fn fetch_credentials(callback: js_sys::Function) -> Result<Fetc
     Ok(FetchedCredentials { credentials: Credentials::new(access, secret, text("sessionToken")), expiration })
 }
 
-/// Asks the app's `presign` callback to presign `request`.
+/// Asks the app's `presign` callback to presign `request`; the callback's `signal` aborts when the
+/// core cancels the call.
 ///
 /// # Errors
-/// [`Error::Credentials`] when it throws, rejects or answers without a URL.
+/// [`Error::Credentials`]: retryable when it throws or rejects (unless the error says
+/// `retryable: false`), not when it answers without a URL.
 pub(crate) async fn presign(
     callback: js_sys::Function,
     bucket: &Bucket,
     operation: Operation,
     request: &Request,
+) -> Result<Presigned> {
+    let controller = web_sys::AbortController::new().map_err(|e| browser_error(&e))?;
+    let mut guard = AbortUnanswered::new(controller.clone());
+    let answer = presign_with(callback, bucket, operation, request, &controller.signal()).await;
+    guard.answered();
+    answer
+}
+
+/// The presign call itself, its `signal` given.
+async fn presign_with(
+    callback: js_sys::Function,
+    bucket: &Bucket,
+    operation: Operation,
+    request: &Request,
+    signal: &web_sys::AbortSignal,
 ) -> Result<Presigned> {
     let description = js_sys::Object::new();
     set(&description, "operation", &operation.name().into());
@@ -98,14 +144,12 @@ pub(crate) async fn presign(
         set(&headers, name, &value.as_str().into());
     }
     set(&description, "headers", &headers);
-    let answer = call(&callback, Some(&description), "presign").await?;
+    let answer = call(&callback, Some(&description), signal, "presign").await?;
     if let Some(url) = answer.as_string() {
         return Ok(Presigned { url, headers: Vec::new() });
     }
     let url = js_sys::Reflect::get(&answer, &"url".into()).ok().and_then(|u| u.as_string());
-    let url = url.ok_or_else(|| Error::Credentials {
-        message: "the presign callback returned neither a URL nor {url}".into(),
-    })?;
+    let url = url.ok_or_else(|| Error::unusable("the presign callback returned neither a URL nor {url}"))?;
     let extra = js_sys::Reflect::get(&answer, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
     let mut headers = Vec::new();
     if extra.is_object() {
@@ -119,14 +163,28 @@ pub(crate) async fn presign(
     Ok(Presigned { url, headers })
 }
 
-/// Calls `callback` (with `argument`) and awaits its answer; a failure is described without
-/// echoing anything the callback returned.
-async fn call(callback: &js_sys::Function, argument: Option<&JsValue>, name: &str) -> Result<JsValue> {
-    let failed =
-        |value: &JsValue| Error::Credentials { message: format!("the {name} callback failed: {}", describe(value)) };
+/// Calls `callback` (with `argument`, then `{signal}`) and awaits its answer; a failure is
+/// described without echoing anything the callback returned, and retryable unless the thrown
+/// value says `retryable: false`.
+async fn call(
+    callback: &js_sys::Function,
+    argument: Option<&JsValue>,
+    signal: &web_sys::AbortSignal,
+    name: &str,
+) -> Result<JsValue> {
+    let failed = |value: &JsValue| {
+        let says_final =
+            value.is_object() && js_sys::Reflect::get(value, &"retryable".into()).ok() == Some(JsValue::FALSE);
+        Error::Credentials {
+            message: format!("the {name} callback failed: {}", describe(value)),
+            retryable: !says_final,
+        }
+    };
+    let options = js_sys::Object::new();
+    set(&options, "signal", signal);
     let promise = match argument {
-        Some(argument) => callback.call1(&JsValue::NULL, argument),
-        None => callback.call0(&JsValue::NULL),
+        Some(argument) => callback.call2(&JsValue::NULL, argument, &options),
+        None => callback.call1(&JsValue::NULL, &options),
     }
     .map_err(|e| failed(&e))?;
     JsFuture::from(js_sys::Promise::resolve(&promise)).await.map_err(|e| failed(&e))

@@ -3,7 +3,7 @@
 //! hashes through the Worker pool, checkpoints to IndexedDB (one at a time, in order), callbacks
 //! to the app, and each answer, failure or sign of life comes back as an [`Input`].
 
-use super::auth::{self, Signer};
+use super::auth::{self, AbortUnanswered, Signer};
 use super::blob;
 use super::errors::browser_error;
 use super::hash::HashPool;
@@ -18,7 +18,7 @@ use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture, Shared, select};
 use futures::stream::StreamExt;
 use gloo_timers::future::TimeoutFuture;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
@@ -28,7 +28,43 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 /// Receives a task's events.
 pub type Observer = Rc<dyn Fn(&Event)>;
 
-type CredentialsCall = Shared<LocalBoxFuture<'static, Result<FetchedCredentials>>>;
+type CredentialsAnswer = Shared<LocalBoxFuture<'static, Result<FetchedCredentials>>>;
+
+/// The app's `credentials` call in progress: its answer, shared by every machine that asks
+/// meanwhile, and its `signal`, aborted once every machine that asked has given up on it.
+struct CredentialsCall {
+    answer: CredentialsAnswer,
+    controller: web_sys::AbortController,
+    waiting: Rc<Cell<usize>>,
+}
+
+/// One machine's wait for the shared credentials call. Dropped unanswered (the core cancelled
+/// the call), it withdraws; the last to withdraw aborts the callback's signal.
+struct CredentialsWait {
+    guard: Option<AbortUnanswered>,
+    waiting: Rc<Cell<usize>>,
+}
+
+impl CredentialsWait {
+    /// The call answered: nothing is aborted.
+    fn answered(&mut self) {
+        if let Some(guard) = self.guard.as_mut() {
+            guard.answered();
+        }
+    }
+}
+
+impl Drop for CredentialsWait {
+    fn drop(&mut self) {
+        self.waiting.set(self.waiting.get().saturating_sub(1));
+        // Another machine still waits for the call: it goes on.
+        if self.waiting.get() > 0
+            && let Some(mut guard) = self.guard.take()
+        {
+            guard.answered();
+        }
+    }
+}
 
 /// What the machines of one uploader share: the core's client, the app's callbacks, the hashing
 /// Workers and the checkpoint store.
@@ -111,20 +147,28 @@ impl Environment {
     }
 
     /// The app's credentials; one call at a time, shared by every machine waiting for it.
-    fn credentials(&self) -> CredentialsCall {
+    fn credentials(&self) -> Result<(CredentialsAnswer, CredentialsWait)> {
         let mut pending = self.credentials.borrow_mut();
         if let Some(call) = pending.as_ref()
-            && call.peek().is_none()
+            && call.answer.peek().is_none()
+            && !call.controller.signal().aborted()
         {
-            return call.clone();
+            call.waiting.set(call.waiting.get() + 1);
+            let wait = CredentialsWait {
+                guard: Some(AbortUnanswered::new(call.controller.clone())),
+                waiting: call.waiting.clone(),
+            };
+            return Ok((call.answer.clone(), wait));
         }
         let Signer::Credentials(callback) = &self.signer else {
-            let error = Error::Credentials { message: "this uploader presigns; it has no credentials callback".into() };
-            return futures::future::ready(Err(error)).boxed_local().shared();
+            return Err(Error::unusable("this uploader presigns; it has no credentials callback"));
         };
-        let call = auth::fetch_credentials(callback.clone()).boxed_local().shared();
-        *pending = Some(call.clone());
-        call
+        let controller = web_sys::AbortController::new().map_err(|e| browser_error(&e))?;
+        let answer = auth::fetch_credentials(callback.clone(), controller.signal()).boxed_local().shared();
+        let waiting = Rc::new(Cell::new(1));
+        let wait = CredentialsWait { guard: Some(AbortUnanswered::new(controller.clone())), waiting: waiting.clone() };
+        *pending = Some(CredentialsCall { answer: answer.clone(), controller, waiting });
+        Ok((answer, wait))
     }
 }
 
@@ -202,7 +246,7 @@ struct Executor {
     store_ops: mpsc::UnboundedSender<StoreOp>,
     /// Work the machine may cancel.
     jobs: HashMap<JobId, AbortHandle>,
-    /// Work it never cancels (credentials, the online watch), stopped when the machine is done.
+    /// Work it never cancels (the online watch), stopped when the machine is done.
     untracked: Vec<AbortHandle>,
     wake: Option<u64>,
 }
@@ -238,16 +282,26 @@ impl Executor {
                                 let bucket = env.client.borrow().bucket.clone();
                                 auth::presign(callback, &bucket, operation, &request).await
                             }
-                            Signer::Credentials(_) => Err(Error::Credentials {
-                                message: "this uploader signs with credentials; it has no presign callback".into(),
-                            }),
+                            Signer::Credentials(_) => {
+                                Err(Error::unusable("this uploader signs with credentials; it has no presign callback"))
+                            }
                         };
                         Input::Presigned { id, result }
                     });
                 }
-                Command::FetchCredentials => {
+                Command::FetchCredentials { id } => {
                     let call = self.env.credentials();
-                    self.spawn(None, async move { Input::Credentials(call.await) });
+                    self.spawn(Some(id), async move {
+                        let result = match call {
+                            Ok((answer, mut wait)) => {
+                                let result = answer.await;
+                                wait.answered();
+                                result
+                            }
+                            Err(error) => Err(error),
+                        };
+                        Input::Credentials { id, result }
+                    });
                 }
                 Command::Hash { id, ranges } => {
                     let (env, file) = (self.env.clone(), self.file.clone());
@@ -291,7 +345,8 @@ impl Executor {
         if let Input::Answer { id, .. }
         | Input::Failure { id, .. }
         | Input::Hashed { id, .. }
-        | Input::Presigned { id, .. } = input
+        | Input::Presigned { id, .. }
+        | Input::Credentials { id, .. } = input
         {
             self.jobs.remove(id);
         }

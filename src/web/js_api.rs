@@ -10,7 +10,7 @@ use crate::bucket::{Bucket, BucketConfig};
 use crate::error::Error;
 use crate::provider::Provider;
 use crate::signing::Scheme;
-use crate::upload::retry::RetryPolicy;
+use crate::upload::retry::{RetryHook, RetryPolicy};
 use crate::upload::{Config, Event, ObjectSpec, UploadResult};
 use js_sys::{Function, Object, Promise, Reflect};
 use std::rc::Rc;
@@ -266,10 +266,33 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
         hash_workers: number(o, "hashWorkers", 1.0, 16.0)?.map(|n| n as u32),
         stall_timeout_ms: number(o, "stallTimeoutMs", 1000.0, 3_600_000.0)?
             .map_or(defaults.stall_timeout_ms, |n| n as u64),
+        callback_timeout_ms: number(o, "callbackTimeoutMs", 100.0, 3_600_000.0)?
+            .map_or(defaults.callback_timeout_ms, |n| n as u64),
         ..defaults
     };
+    let retry_hook = match get(&get(o, "retry"), "shouldRetry") {
+        hook if hook.is_undefined() || hook.is_null() => None,
+        hook => Some(retry_hook(
+            hook.dyn_into::<Function>()
+                .map_err(|_| Error::invalid("retry.shouldRetry", "must be a function (error, attempt) => boolean"))?,
+        )),
+    };
     let cores = get(&get(&js_sys::global(), "navigator"), "hardwareConcurrency").as_f64().unwrap_or(2.0);
-    Ok(UploaderOptions { bucket, endpoint, signer, config, hash_workers: config.hash_workers(cores as u32) })
+    Ok(UploaderOptions {
+        bucket,
+        endpoint,
+        signer,
+        config,
+        retry_hook,
+        hash_workers: config.hash_workers(cores as u32),
+    })
+}
+
+/// The app's `retry.shouldRetry` as the core asks it: `false`, or a throw, stops retrying.
+fn retry_hook(hook: Function) -> RetryHook {
+    RetryHook::new(move |error, attempt| {
+        hook.call2(&JsValue::NULL, &error_object(error), &attempt.into()).is_ok_and(|answer| answer != JsValue::FALSE)
+    })
 }
 
 fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {

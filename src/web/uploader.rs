@@ -8,6 +8,7 @@ use crate::actions::{AbortMultipartUpload, ListMultipartUploads, UploadSummary};
 use crate::bucket::Bucket;
 use crate::error::Result;
 use crate::upload::checkpoint::Checkpoint;
+use crate::upload::retry::RetryHook;
 use crate::upload::{
     Call, Client, Config, Event, FileInfo, Input, ObjectSpec, Stats, TaskState, Upload, UploadResult, abort_outcome,
 };
@@ -31,6 +32,8 @@ pub struct UploaderOptions {
     pub signer: Signer,
     /// Everything else, with the API's defaults.
     pub config: Config,
+    /// The app's `retry.shouldRetry`.
+    pub retry_hook: Option<RetryHook>,
     /// Hashing Workers to start.
     pub hash_workers: u32,
 }
@@ -94,7 +97,8 @@ pub struct Uploader {
 impl Uploader {
     /// An uploader with these options.
     pub fn new(options: UploaderOptions) -> Self {
-        let client = Client::new(options.bucket, options.endpoint, options.signer.signing());
+        let mut client = Client::new(options.bucket, options.endpoint, options.signer.signing());
+        client.retry_hook = options.retry_hook;
         let env = Rc::new(Environment::new(client, options.signer, options.hash_workers));
         Uploader { env, config: options.config }
     }

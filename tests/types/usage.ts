@@ -1,6 +1,8 @@
 // Type-checks the public declarations (js/index.d.ts) the way an app uses them: `npm test` runs
 // `tsc -p tests/types`. The @ts-expect-error lines must stay errors.
 import {
+  type CallbackContext,
+  type CallbackError,
   createUploader,
   type ErrorCode,
   PartwiseError,
@@ -19,9 +21,14 @@ async function sts(file: File): Promise<UploadResult> {
     endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
     bucket: 'b',
     region: 'cn-hangzhou',
-    credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's', sessionToken: 't', expiration: new Date() }),
+    credentials: async ({ signal }) => {
+      const refusal: CallbackError = Object.assign(new Error('gone'), { retryable: false });
+      if (signal.aborted) throw refusal;
+      return { accessKeyId: 'a', secretAccessKey: 's', sessionToken: 't', expiration: new Date() };
+    },
     concurrency: 3,
-    retry: { attempts: 2 },
+    callbackTimeoutMs: 10_000,
+    retry: { attempts: 2, shouldRetry: (error: PartwiseError, attempt: number) => error.retryable && attempt < 2 },
     checksum: 'none',
   });
   const controller = new AbortController();
@@ -57,7 +64,8 @@ async function sts(file: File): Promise<UploadResult> {
 }
 
 function presigned(blob: Blob) {
-  const presign = async (request: PresignRequest) => {
+  const presign = async (request: PresignRequest, { signal }: CallbackContext) => {
+    signal.throwIfAborted();
     if (request.operation === 'headObject' && request.method !== 'HEAD') throw new Error('HeadObject is a HEAD');
     return { url: `https://example.com/${request.key}`, headers: request.headers };
   };

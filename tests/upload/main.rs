@@ -2,6 +2,7 @@
 //! browser suites check that is a decision rather than I/O.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod callbacks;
 mod server;
 
 use partwise::actions::Operation;

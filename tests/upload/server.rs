@@ -54,6 +54,15 @@ pub(crate) enum Fault {
     ErrorIn200(&'static str),
 }
 
+/// What the app's `credentials` or `presign` callback does on one call instead of answering.
+#[derive(Clone, Debug)]
+pub(crate) enum CallbackFault {
+    /// It throws or rejects with this error.
+    Fail(Error),
+    /// It never answers.
+    Hang,
+}
+
 type Rule = Box<dyn FnMut(Operation, &SignedRequest) -> Option<Fault>>;
 
 #[derive(Clone, Debug, Default)]
@@ -95,6 +104,10 @@ pub(crate) struct World {
     pub(crate) cached_credentials: Option<Option<FetchedCredentials>>,
     /// What the app's presign callback makes of the right URL for a request.
     pub(crate) presign_answer: Option<Box<dyn FnMut(Operation, String) -> String>>,
+    /// What the next calls of the `credentials` callback do instead of answering.
+    pub(crate) credentials_faults: VecDeque<CallbackFault>,
+    /// What the next calls of the `presign` callback do instead of answering.
+    pub(crate) presign_faults: VecDeque<CallbackFault>,
     pending: VecDeque<Input>,
     operations: BTreeMap<JobId, Operation>,
     wake: Option<u64>,
@@ -153,6 +166,8 @@ impl World {
             hash_error: None,
             presign_answer: None,
             cached_credentials: None,
+            credentials_faults: VecDeque::new(),
+            presign_faults: VecDeque::new(),
             pending: VecDeque::new(),
             operations: BTreeMap::new(),
             wake: None,
@@ -231,14 +246,30 @@ impl World {
                 Command::Send { id, request } => self.send(id, &request),
                 Command::Presign { id, operation, request } => {
                     self.operations.insert(id, operation);
+                    match self.presign_faults.pop_front() {
+                        Some(CallbackFault::Fail(error)) => {
+                            self.pending.push_back(Input::Presigned { id, result: Err(error) });
+                            continue;
+                        }
+                        Some(CallbackFault::Hang) => continue,
+                        None => {}
+                    }
                     let mut url = self.client.bucket.url(&request);
                     if let Some(answer) = &mut self.presign_answer {
                         url = answer(operation, url);
                     }
                     self.pending.push_back(Input::Presigned { id, result: Ok(Presigned { url, headers: Vec::new() }) });
                 }
-                Command::FetchCredentials => {
+                Command::FetchCredentials { id } => {
                     self.credential_calls += 1;
+                    match self.credentials_faults.pop_front() {
+                        Some(CallbackFault::Fail(error)) => {
+                            self.pending.push_back(Input::Credentials { id, result: Err(error) });
+                            continue;
+                        }
+                        Some(CallbackFault::Hang) => continue,
+                        None => {}
+                    }
                     let n = self.credential_calls;
                     let true_now = i64::try_from(self.now / 1000).expect("ms") + self.client_clock_error_s;
                     let expiration =
@@ -248,7 +279,7 @@ impl World {
                     if let Some(cache) = &mut self.cached_credentials {
                         fetched = cache.get_or_insert(fetched).clone();
                     }
-                    self.pending.push_back(Input::Credentials(Ok(fetched)));
+                    self.pending.push_back(Input::Credentials { id, result: Ok(fetched) });
                 }
                 Command::Hash { id, ranges } => self.pending.push_back(match &self.hash_error {
                     Some(error) => Input::Failure { id, error: error.clone(), offline: false },
@@ -438,7 +469,8 @@ fn input_id(input: &Input) -> Option<JobId> {
         | Input::Failure { id, .. }
         | Input::Activity { id, .. }
         | Input::Hashed { id, .. }
-        | Input::Presigned { id, .. } => Some(*id),
+        | Input::Presigned { id, .. }
+        | Input::Credentials { id, .. } => Some(*id),
         _ => None,
     }
 }

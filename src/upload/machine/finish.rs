@@ -93,6 +93,7 @@ impl Upload {
             return;
         }
         self.paused = true;
+        self.requests.hold_callbacks(true);
         if let Some(session) = self.session.as_mut() {
             session.pause();
         }
@@ -105,6 +106,7 @@ impl Upload {
             return;
         }
         self.paused = false;
+        self.requests.hold_callbacks(false);
         if let Some(session) = self.session.as_mut() {
             session.resume();
         }
@@ -153,6 +155,8 @@ impl Upload {
             return;
         }
         self.aborting = true;
+        // Aborting on the server may need the callbacks a pause held.
+        self.requests.hold_callbacks(false);
         self.cancel_parts();
         let listing: Vec<JobId> =
             self.jobs.iter().filter(|(_, job)| matches!(job, Job::ListParts(_))).map(|(id, _)| *id).collect();

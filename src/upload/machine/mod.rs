@@ -315,6 +315,7 @@ impl Upload {
                     server_time: response.header("date").and_then(Timestamp::parse_http_date),
                     retry_after_ms: retry_after_ms(response),
                     offline: false,
+                    tries_spent: false,
                 };
                 self.request_failed(id, failure, now_ms, client);
             }
@@ -436,17 +437,13 @@ impl Machine for Upload {
                 }
             }
             Input::Hashed { id, md5 } => self.hashed(id, md5, now_ms, client),
-            Input::Credentials(result) => {
-                for (id, failure) in self.requests.credentials(result, now_ms, client) {
+            Input::Credentials { id, result } => {
+                for (id, failure) in self.requests.credentials(id, result, now_ms, client, &mut self.out) {
                     self.request_failed(id, failure, now_ms, client);
                 }
             }
             Input::Presigned { id, result } => {
-                let refused = match result {
-                    Ok(presigned) => self.requests.presigned(id, presigned, now_ms, client, &mut self.out),
-                    Err(error) => Some(Failure::of(error)),
-                };
-                if let Some(failure) = refused {
+                if let Some(failure) = self.requests.presigned(id, result, now_ms, client, &mut self.out) {
                     self.request_failed(id, failure, now_ms, client);
                 }
             }
