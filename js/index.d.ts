@@ -115,12 +115,36 @@ export type UploaderOptions = UploaderOptionsBase &
       }
   );
 
+/** `Content-Disposition` from a file name (any Unicode; written per RFC 6266 with an ASCII fallback). */
+export interface ContentDispositionFile {
+  /** Default `'attachment'` (saved); `'inline'` is shown in the browser. */
+  type?: 'attachment' | 'inline';
+  filename: string;
+}
+
+/**
+ * What the object is created with: sent on CreateMultipartUpload or the single PutObject, and
+ * listed in `PresignRequest.headers`. An option the service lacks fails with `InvalidInput`.
+ */
 export interface UploadOptions {
   key: string;
   /** Default: the file's type. */
   contentType?: string;
+  /** A header value (ASCII), or a file name: `{ filename: '报告.pdf' }`. */
+  contentDisposition?: string | ContentDispositionFile;
+  cacheControl?: string;
+  contentEncoding?: string;
+  /** A Date, or an HTTP date string. */
+  expires?: Date | string;
+  /** The service's storage class: `'STANDARD_IA'` (S3), `'IA'` (OSS), `'WARM'` (OBS), ... */
+  storageClass?: string;
+  /** The service's canned ACL: `'private'`, `'public-read'`, ... (not NOS). */
+  acl?: string;
+  /** Object tags, sent URL-encoded as `k=v&k2=v2` (S3, OSS, KS3). */
+  tagging?: Record<string, string>;
+  /** `x-amz-meta-*` (or the service's prefix), non-ASCII values encoded as README says. */
   metadata?: Record<string, string>;
-  /** Further headers stored with the object (Cache-Control, storage class, ...). */
+  /** Further headers stored with the object, as given. */
   headers?: Record<string, string>;
   /** Aborting it aborts the upload, as `task.abort()` does. */
   signal?: AbortSignal;

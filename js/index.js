@@ -208,13 +208,13 @@ export class Uploader {
   upload(file, options) {
     const refused = uploadArgumentsError(file, options);
     if (refused) return new UploadTask(Promise.reject(refused), typeof options?.key === 'string' ? options.key : null);
-    const { key, contentType, metadata, headers, signal } = options;
+    const { key, signal, ...object } = options;
     let task;
     const started = this.#inner().then((wasm) => {
       try {
         return wasm.upload(
           file,
-          { key, contentType: contentType ?? (file.type || undefined), metadata, headers },
+          { ...object, key, contentType: object.contentType ?? (file.type || undefined) },
           (type, detail) => task.emit(type, detail),
         );
       } catch (raw) {

@@ -31,6 +31,31 @@ pub enum Md5Encoding {
     Hex,
 }
 
+/// How a service wants a user metadata value that a header cannot carry as it is (non-ASCII).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataEncoding {
+    /// An RFC 2047 encoded word, `=?UTF-8?B?<base64>?=`: S3 decodes it on store (AWS's
+    /// user-defined metadata documentation).
+    Rfc2047,
+    /// UTF-8 percent-encoding (RFC 3986 unreserved characters kept), stored as sent: what OBS
+    /// documents; OSS, NOS and KS3 document no rule and store header values as sent.
+    Percent,
+}
+
+/// The headers a service records the typed object options in: `None` where it has no such option
+/// (`providers.md` §2.5, §3.5, §4.5, §5.6, §6.4 and the §7 summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectHeaderNames {
+    /// Storage class (`x-amz-storage-class`, …).
+    pub storage_class: Option<&'static str>,
+    /// Canned ACL (`x-amz-acl`, OSS `x-oss-object-acl`, …).
+    pub acl: Option<&'static str>,
+    /// Tags, `k=v&k2=v2` (`x-amz-tagging`, …).
+    pub tagging: Option<&'static str>,
+    /// Encoding of non-ASCII metadata values.
+    pub metadata_encoding: MetadataEncoding,
+}
+
 /// Part and object size limits of a service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartLimits {
@@ -68,6 +93,8 @@ pub struct Profile {
     /// so (`providers.md` §2.5, S3); §3.5 OSS, §4.5 OBS, §5.6 NOS and §6.4 KS3 do not, so there the
     /// check is skipped. Even on S3 it holds only for unencrypted and SSE-S3 objects (§1, item 6).
     pub complete_etag_is_md5_of_md5s: bool,
+    /// Where the typed object options go.
+    pub object_headers: ObjectHeaderNames,
 }
 
 const TEN_THOUSAND: u16 = 10_000;
@@ -87,6 +114,12 @@ const S3: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::AwsV4],
     complete_etag_is_md5_of_md5s: true,
+    object_headers: ObjectHeaderNames {
+        storage_class: Some("x-amz-storage-class"),
+        acl: Some("x-amz-acl"),
+        tagging: Some("x-amz-tagging"),
+        metadata_encoding: MetadataEncoding::Rfc2047,
+    },
 };
 
 const OSS: Profile = Profile {
@@ -104,6 +137,12 @@ const OSS: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::OssV4, Scheme::OssV1],
     complete_etag_is_md5_of_md5s: false,
+    object_headers: ObjectHeaderNames {
+        storage_class: Some("x-oss-storage-class"),
+        acl: Some("x-oss-object-acl"),
+        tagging: Some("x-oss-tagging"),
+        metadata_encoding: MetadataEncoding::Percent,
+    },
 };
 
 const OBS: Profile = Profile {
@@ -121,6 +160,12 @@ const OBS: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Obs],
     complete_etag_is_md5_of_md5s: false,
+    object_headers: ObjectHeaderNames {
+        storage_class: Some("x-obs-storage-class"),
+        acl: Some("x-obs-acl"),
+        tagging: None,
+        metadata_encoding: MetadataEncoding::Percent,
+    },
 };
 
 const NOS: Profile = Profile {
@@ -138,6 +183,12 @@ const NOS: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Nos],
     complete_etag_is_md5_of_md5s: false,
+    object_headers: ObjectHeaderNames {
+        storage_class: Some("x-nos-storage-class"),
+        acl: None,
+        tagging: None,
+        metadata_encoding: MetadataEncoding::Percent,
+    },
 };
 
 /// KS3's minimum is 100 KB (2024 documentation) but 5 MB for objects over 5 MB in its older rule:
@@ -157,6 +208,12 @@ const KS3: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Ks3V4, Scheme::Ks3V2],
     complete_etag_is_md5_of_md5s: false,
+    object_headers: ObjectHeaderNames {
+        storage_class: Some("x-kss-storage-class"),
+        acl: Some("x-kss-acl"),
+        tagging: Some("x-kss-tagging"),
+        metadata_encoding: MetadataEncoding::Percent,
+    },
 };
 
 impl Provider {
@@ -240,5 +297,26 @@ mod tests {
             Provider::ALL.into_iter().filter(|p| p.profile().complete_etag_is_md5_of_md5s).collect();
         assert_eq!(checked, [Provider::S3], "only the dossier's documented form is checked");
         assert!(Provider::from_name("gcs").is_err());
+    }
+
+    #[test]
+    fn object_headers_carry_the_service_prefix() {
+        for p in Provider::ALL {
+            let profile = p.profile();
+            let h = profile.object_headers;
+            for name in [h.storage_class, h.acl, h.tagging].into_iter().flatten() {
+                assert!(name.starts_with(profile.header_prefix), "{name} of {}", p.name());
+            }
+        }
+        let lacking = |get: fn(&ObjectHeaderNames) -> Option<&'static str>| -> Vec<&str> {
+            Provider::ALL
+                .into_iter()
+                .filter(|p| get(&p.profile().object_headers).is_none())
+                .map(Provider::name)
+                .collect()
+        };
+        assert_eq!(lacking(|h| h.storage_class), Vec::<&str>::new());
+        assert_eq!(lacking(|h| h.acl), ["nos"]);
+        assert_eq!(lacking(|h| h.tagging), ["obs", "nos"]);
     }
 }

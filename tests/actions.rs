@@ -28,7 +28,7 @@ fn initiate() {
         options: ObjectOptions {
             content_type: Some("image/jpeg".into()),
             metadata: vec![("camera".into(), "x100".into())],
-            headers: vec![],
+            ..ObjectOptions::default()
         },
     }
     .request(s3)

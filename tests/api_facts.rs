@@ -6,6 +6,7 @@
 
 use partwise::actions::Operation;
 use partwise::error::CODES;
+use partwise::provider::{MetadataEncoding, ObjectHeaderNames, Provider};
 use partwise::upload::{Config, EVENT_NAMES, TaskState};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -196,4 +197,49 @@ fn the_readers_see_what_is_there() {
     assert_eq!(interface_members(dts, "M"), names(["x", "z"]));
     assert_eq!(interface_members(dts, "N"), names(["a", "b"]));
     assert_eq!(documented_default(dts, "count"), 12);
+}
+
+/// The README's object options table: the service columns of `option`'s row, in `Provider::ALL` order.
+fn object_option_cells(option: &str) -> Vec<String> {
+    let readme = source("README.md");
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with(&format!("| `{option}` | ")))
+        .unwrap_or_else(|| panic!("README has no object options row for `{option}`"));
+    row.trim_matches('|').split(" | ").skip(2).map(|cell| cell.trim().trim_matches('`').to_owned()).collect()
+}
+
+#[test]
+fn object_option_headers() {
+    let cells = |get: fn(&ObjectHeaderNames) -> Option<&'static str>| -> Vec<String> {
+        Provider::ALL.iter().map(|p| get(&p.profile().object_headers).unwrap_or("—").to_owned()).collect()
+    };
+    assert_eq!(object_option_cells("storageClass"), cells(|h| h.storage_class), "storageClass row");
+    assert_eq!(object_option_cells("acl"), cells(|h| h.acl), "acl row");
+    assert_eq!(object_option_cells("tagging"), cells(|h| h.tagging), "tagging row");
+    let encodings: Vec<String> = Provider::ALL
+        .iter()
+        .map(|p| match p.profile().object_headers.metadata_encoding {
+            MetadataEncoding::Rfc2047 => "RFC 2047".to_owned(),
+            MetadataEncoding::Percent => "percent".to_owned(),
+        })
+        .collect();
+    assert_eq!(object_option_cells("metadata"), encodings, "metadata row");
+    let options = [
+        "contentType",
+        "contentDisposition",
+        "cacheControl",
+        "contentEncoding",
+        "expires",
+        "storageClass",
+        "acl",
+        "tagging",
+        "metadata",
+    ];
+    for option in options {
+        assert_eq!(object_option_cells(option).len(), Provider::ALL.len(), "README row `{option}`");
+    }
+    let declared = interface_members(&declarations(), "UploadOptions");
+    let expected = names(options.into_iter().chain(["key", "headers", "signal"]));
+    assert_same("UploadOptions members and the README's object options", &declared, &expected);
 }

@@ -123,7 +123,7 @@ proptest! {
                 scheme: None,
             };
             let bucket = Bucket::new(&config).expect("a valid bucket");
-            let options = ObjectOptions { content_type: Some(meta_value.clone()), metadata: vec![(meta_name.clone(), meta_value.clone())], headers: vec![] };
+            let options = ObjectOptions { content_type: Some(meta_value.clone()), metadata: vec![(meta_name.clone(), meta_value.clone())], ..ObjectOptions::default() };
             let requests = [
                 CreateMultipartUpload { key: key.clone(), options }.request(profile),
                 UploadPart { key: key.clone(), upload_id: upload_id.clone(), part_number, offset: 0, size: 1, content_md5: None }.request(profile),

@@ -19,10 +19,30 @@ import { pathStyle } from './targets.mjs';
 
 const num = (value) => (value === undefined ? undefined : Number(value));
 
+/** The object options partwise lists in a request's headers, as the AWS SDK command's fields (the
+ * SDK writes them back as the same headers, so the signed URL covers each). */
+function objectFields(r) {
+  const meta = 'x-amz-meta-';
+  const metadata = Object.entries(r.headers ?? {})
+    .filter(([name]) => name.toLowerCase().startsWith(meta))
+    .map(([name, value]) => [name.slice(meta.length).toLowerCase(), value]);
+  const expires = header(r, 'expires');
+  return {
+    ContentType: header(r, 'content-type'),
+    ContentDisposition: header(r, 'content-disposition'),
+    CacheControl: header(r, 'cache-control'),
+    ContentEncoding: header(r, 'content-encoding'),
+    Expires: expires === undefined ? undefined : new Date(expires),
+    StorageClass: header(r, 'x-amz-storage-class'),
+    ACL: header(r, 'x-amz-acl'),
+    Tagging: header(r, 'x-amz-tagging'),
+    Metadata: metadata.length ? Object.fromEntries(metadata) : undefined,
+  };
+}
+
 /** The AWS SDK command for each operation partwise asks to presign. */
 const commands = {
-  createMultipartUpload: (r) =>
-    new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ContentType: header(r, 'content-type') }),
+  createMultipartUpload: (r) => new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ...objectFields(r) }),
   uploadPart: (r) =>
     new UploadPartCommand({
       Bucket: r.bucket,
@@ -55,7 +75,7 @@ const commands = {
     new PutObjectCommand({
       Bucket: r.bucket,
       Key: r.key,
-      ContentType: header(r, 'content-type'),
+      ...objectFields(r),
       ContentMD5: header(r, 'content-md5'),
     }),
   headObject: (r) => new HeadObjectCommand({ Bucket: r.bucket, Key: r.key }),
@@ -102,7 +122,9 @@ export function s3Signer(target) {
       const make = commands[request.operation];
       if (!make) throw new Error(`unknown operation ${request.operation}`);
       const signableHeaders = new Set(Object.keys(request.headers ?? {}).map((h) => h.toLowerCase()));
-      const url = await getSignedUrl(s3, make(request), { expiresIn, signableHeaders });
+      // The browser sends every listed header: none may move into the query instead.
+      const unhoistableHeaders = new Set([...signableHeaders].filter((h) => h.startsWith('x-amz-')));
+      const url = await getSignedUrl(s3, make(request), { expiresIn, signableHeaders, unhoistableHeaders });
       return { url, headers: request.headers ?? {} };
     },
   };

@@ -126,6 +126,16 @@ class Dialect:
     list_parts_params = ("max-parts", "part-number-marker")
     list_uploads_params = ("max-uploads", "key-marker", "upload-id-marker")
     endpoint = ""  # the gateway's own http://127.0.0.1:port (set by `serve`), for presigned URLs
+    # The HTTP headers an object keeps, besides its type.
+    STANDARD_HEADERS = ("cache-control", "content-disposition", "content-encoding", "expires")
+    # The service's headers of the object options SeaweedFS keeps (None: the service has none):
+    # storage class and tagging. A canned ACL is passed on as `x-amz-acl`, which SeaweedFS takes
+    # but does not keep (GetObjectAcl shows the owner only).
+    storage_class_header = None  # "x-oss-storage-class"
+    acl_header = None  # "x-oss-object-acl"
+    tagging_header = None  # "x-oss-tagging"
+    # The service's storage classes as S3's (SeaweedFS refuses any other); unlisted ones go as sent.
+    storage_classes = {}
 
     # --- to implement ---
     def authenticate(self, req, keyring, now):
@@ -156,21 +166,37 @@ class Dialect:
 
     def store_headers(self, req):
         """The S3 headers SeaweedFS gets for an object: type, metadata and the like."""
-        names = ("content-type", "cache-control", "content-disposition", "content-encoding", "expires")
+        names = ("content-type",) + self.STANDARD_HEADERS
         out = {n: req.headers[n] for n in names if n in req.headers}
         meta = f"{self.header_prefix}meta-"
         for name, value in req.headers.items():
             if name.startswith(meta):
                 out["x-amz-meta-" + name[len(meta) :]] = value
+        for own, s3 in (
+            (self.storage_class_header, "x-amz-storage-class"),
+            (self.acl_header, "x-amz-acl"),
+            (self.tagging_header, "x-amz-tagging"),
+        ):
+            if own and own in req.headers:
+                out[s3] = req.headers[own]
+        if "x-amz-storage-class" in out:
+            sent = out["x-amz-storage-class"]
+            out["x-amz-storage-class"] = self.storage_classes.get(sent, sent)
         return out
 
     def object_headers(self, stored):
         """Response headers for HEAD/GET from SeaweedFS's headers."""
-        out = {n: stored[n] for n in ("content-type", "content-length", "last-modified") if n in stored}
+        names = ("content-type", "content-length", "last-modified") + self.STANDARD_HEADERS
+        out = {n: stored[n] for n in names if n in stored}
         out["etag"] = self.etag(unquote_etag(stored.get("etag", "")))
         for name, value in stored.items():
             if name.startswith("x-amz-meta-"):
                 out[f"{self.header_prefix}meta-" + name[len("x-amz-meta-") :]] = value
+        if self.storage_class_header and "x-amz-storage-class" in stored:
+            own = {s3: own for own, s3 in self.storage_classes.items()}
+            out[self.storage_class_header] = own.get(stored["x-amz-storage-class"], stored["x-amz-storage-class"])
+        if self.tagging_header and "x-amz-tagging-count" in stored:
+            out[f"{self.tagging_header}-count"] = stored["x-amz-tagging-count"]
         return out
 
     def error_code(self, store_error):

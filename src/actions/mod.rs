@@ -8,6 +8,7 @@ mod create_multipart_upload;
 mod head_object;
 mod list_multipart_uploads;
 mod list_parts;
+mod object_options;
 mod put_object;
 mod upload_part;
 
@@ -17,6 +18,7 @@ pub use create_multipart_upload::{CreateMultipartUpload, CreatedUpload};
 pub use head_object::{HeadObject, ObjectHead};
 pub use list_multipart_uploads::{ListMultipartUploads, UploadSummary, UploadsPage};
 pub use list_parts::{ListParts, ListedPart, PartsPage};
+pub use object_options::{ContentDisposition, DispositionType, ObjectOptions};
 pub use put_object::PutObject;
 pub use upload_part::UploadPart;
 
@@ -91,35 +93,6 @@ pub trait Action {
     /// [`Error::Provider`] for an error answer, [`Error::InvalidResponse`] for an unreadable one,
     /// [`Error::EtagNotExposed`] when CORS hides an `ETag` the operation needs.
     fn parse(response: &Response, profile: &Profile) -> Result<Self::Output>;
-}
-
-/// The content type, metadata and extra headers an object is created with.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObjectOptions {
-    /// `Content-Type` of the object.
-    pub content_type: Option<String>,
-    /// User metadata, sent as `<prefix>meta-<name>` headers.
-    pub metadata: Vec<(String, String)>,
-    /// Further headers recorded on the object (`Cache-Control`, storage class, …).
-    pub headers: Vec<(String, String)>,
-}
-
-impl ObjectOptions {
-    /// The headers these options add, validated.
-    fn headers(&self, profile: &Profile) -> Result<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        if let Some(ct) = &self.content_type {
-            out.push(("content-type".to_owned(), checked_value("contentType", ct)?));
-        }
-        for (name, value) in &self.metadata {
-            let name = checked_name("metadata", name)?;
-            out.push((format!("{}{name}", profile.metadata_prefix()), checked_value("metadata", value)?));
-        }
-        for (name, value) in &self.headers {
-            out.push((checked_name("headers", name)?, checked_value("headers", value)?));
-        }
-        Ok(out)
-    }
 }
 
 /// The error a response stands for: its status, and its `<Error>` document where there is one.
@@ -271,24 +244,5 @@ mod tests {
         assert!(checked_value("h", "caf\u{e9}").is_err());
         assert!(checked_value("h", "a\r\nb").is_err());
         assert!(checked_upload_id("  ").is_err());
-    }
-
-    #[test]
-    fn object_options() {
-        let o = ObjectOptions {
-            content_type: Some("text/plain".into()),
-            metadata: vec![("Author".into(), " alice ".into())],
-            headers: vec![("Cache-Control".into(), "no-cache".into())],
-        };
-        assert_eq!(
-            o.headers(Provider::Obs.profile()).expect("valid"),
-            vec![
-                ("content-type".to_owned(), "text/plain".to_owned()),
-                ("x-obs-meta-author".to_owned(), "alice".to_owned()),
-                ("cache-control".to_owned(), "no-cache".to_owned()),
-            ]
-        );
-        let bad = ObjectOptions { metadata: vec![("a b".into(), "x".into())], ..Default::default() };
-        assert!(bad.headers(Provider::S3.profile()).is_err());
     }
 }

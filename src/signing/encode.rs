@@ -9,6 +9,21 @@ const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 /// Java `URLEncoder` with `+` written `%20`: the NOS resource key (`/` is encoded).
 const NOS_KEY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'*').remove(b'_');
 
+/// RFC 8187 `attr-char` stays: the `filename*` value of `Content-Disposition` (RFC 6266).
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// Encodes a query key or value (SigV4 `UriEncode`).
 pub(crate) fn uri_encode(text: &str) -> String {
     utf8_percent_encode(text, UNRESERVED).to_string()
@@ -22,6 +37,11 @@ pub(crate) fn path_encode(text: &str) -> String {
 /// Encodes an object key the way NOS signs it.
 pub(crate) fn nos_key_encode(text: &str) -> String {
     utf8_percent_encode(text, NOS_KEY).to_string()
+}
+
+/// Encodes an RFC 8187 `value-chars` (the part after `UTF-8''`).
+pub(crate) fn ext_value_encode(text: &str) -> String {
+    utf8_percent_encode(text, ATTR_CHAR).to_string()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use super::auth::Signer;
 use super::set;
 use super::uploader::{TaskControl, Uploader, UploaderOptions};
-use crate::actions::ObjectOptions;
+use crate::actions::{ContentDisposition, DispositionType, ObjectOptions};
 use crate::bucket::{Bucket, BucketConfig};
 use crate::error::Error;
 use crate::provider::Provider;
@@ -302,10 +302,50 @@ fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {
     let key = text(o, "key")?.ok_or_else(|| Error::invalid("key", "is required"))?;
     let options = ObjectOptions {
         content_type: text(o, "contentType")?,
+        content_disposition: content_disposition(o)?,
+        cache_control: text(o, "cacheControl")?,
+        content_encoding: text(o, "contentEncoding")?,
+        expires: http_date(o, "expires")?,
+        storage_class: text(o, "storageClass")?,
+        acl: text(o, "acl")?,
+        tagging: string_map(o, "tagging")?,
         metadata: string_map(o, "metadata")?,
         headers: string_map(o, "headers")?,
     };
     Ok(ObjectSpec { key, options })
+}
+
+/// `contentDisposition`: a header value, or `{type?: 'attachment' | 'inline', filename}`.
+fn content_disposition(o: &JsValue) -> Result<Option<ContentDisposition>, Error> {
+    const FIELD: &str = "contentDisposition";
+    let value = get(o, FIELD);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if let Some(value) = value.as_string() {
+        return Ok(Some(ContentDisposition::Value(value)));
+    }
+    let shape = || Error::invalid(FIELD, "must be a string or {type?: 'attachment' | 'inline', filename}");
+    if !value.is_object() {
+        return Err(shape());
+    }
+    let kind = match text(&value, "type").map_err(|_| shape())?.as_deref() {
+        None | Some("attachment") => DispositionType::Attachment,
+        Some("inline") => DispositionType::Inline,
+        Some(_) => return Err(shape()),
+    };
+    let filename = text(&value, "filename").map_err(|_| shape())?.ok_or_else(shape)?;
+    Ok(Some(ContentDisposition::File { kind, filename }))
+}
+
+/// A `Date` (as its HTTP date) or a string.
+fn http_date(o: &JsValue, name: &'static str) -> Result<Option<String>, Error> {
+    match get(o, name).dyn_ref::<js_sys::Date>() {
+        Some(date) if date.get_time().is_nan() => Err(Error::invalid(name, "is an invalid Date")),
+        // `toUTCString` is the IMF-fixdate of RFC 9110: `Wed, 21 Oct 2026 07:28:00 GMT`.
+        Some(date) => Ok(Some(String::from(date.to_utc_string()))),
+        None => text(o, name).map_err(|_| Error::invalid(name, "must be a Date or an HTTP date string")),
+    }
 }
 
 /// An [`Error`] as the object the JS wrapper turns into a `PartwiseError`.

@@ -124,7 +124,8 @@ export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).
  * checkpoint was looked at, unless `abortOnFailure` is false. With `input` (a selector), the file
  * is the one chosen in that `<input type=file>` instead. `target` names the development backend's
  * bucket (default: its first, the test SeaweedFS); `signature` picks the scheme (for presigned
- * URLs: the scheme the backend presigns with).
+ * URLs: the scheme the backend presigns with). `object` goes into `upload()`'s options beside the
+ * key (`contentDisposition`, `metadata`, …).
  */
 export function uploadInPage(page, spec) {
   return page.evaluate(
@@ -142,6 +143,7 @@ export function uploadInPage(page, spec) {
       input,
       target: targetId,
       signature,
+      object = {},
     }) => {
       const { createUploader, PartwiseError } = await import('/pkg/index.js');
       const { seededBytes } = await import('/scripts/seeded-random.mjs');
@@ -175,7 +177,7 @@ export function uploadInPage(page, spec) {
         }),
         ...options,
       });
-      const task = uploader.upload(file, { key });
+      const task = uploader.upload(file, { ...object, key });
       const events = { progress: 0, part: 0, states: [] };
       const retries = [];
       task.addEventListener('progress', () => {

@@ -240,6 +240,27 @@ class VendorSdks(Live):
         )
         self.assertEqual(client.get_object(oss.GetObjectRequest(bucket=self.bucket, key=key)).body.read(), self.data)
 
+    def test_object_options_read_back_with_the_sdk(self):
+        client, key = self.v2_client((self.s["access_key"], self.s["secret_key"])), self.new_key("options.txt")
+        client.put_object(
+            oss.PutObjectRequest(
+                bucket=self.bucket,
+                key=key,
+                body=b"x",
+                storage_class="IA",
+                acl="private",
+                tagging="a=b&c=d",
+                cache_control="no-cache",
+                content_disposition="inline",
+                metadata={"title": "%E4%BD%A0"},
+            )
+        )
+        head = client.head_object(oss.HeadObjectRequest(bucket=self.bucket, key=key))
+        self.assertEqual(
+            (head.storage_class, head.tagging_count, head.cache_control, head.content_disposition, head.metadata),
+            ("IA", 2, "no-cache", "inline", {"title": "%E4%BD%A0"}),
+        )
+
     def test_v2_sdk_v4_long_term_key(self):
         self.upload_with_v2_sdk((self.s["access_key"], self.s["secret_key"]))
 

@@ -36,8 +36,16 @@ async function sts(file: File): Promise<UploadResult> {
     key: 'k',
     contentType: 'text/plain',
     metadata: { a: 'b' },
+    contentDisposition: { type: 'inline', filename: '报告.pdf' },
+    cacheControl: 'no-cache',
+    contentEncoding: 'gzip',
+    expires: new Date(),
+    storageClass: 'IA',
+    acl: 'private',
+    tagging: { team: 'blue' },
     signal: controller.signal,
   });
+  uploader.upload(file, { key: 'k2', contentDisposition: 'attachment', expires: 'Wed, 21 Oct 2026 07:28:00 GMT' });
   task.addEventListener('progress', (event) => {
     const { loaded, total, etaSeconds }: { loaded: number; total: number; etaSeconds: number | null } = event.detail;
     void [loaded, total, etaSeconds];
@@ -91,6 +99,11 @@ createUploader({
 createUploader({ provider: 'gcs', endpoint: 'e', bucket: 'b', presign: async () => 'u' });
 // @ts-expect-error: a key is required
 createUploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' }).upload(new Blob(), {});
+createUploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' }).upload(new Blob(), {
+  key: 'k',
+  // @ts-expect-error: a disposition is 'attachment' or 'inline'
+  contentDisposition: { type: 'download', filename: 'a' },
+});
 
 // @ts-expect-error: not a code partwise reports
 const internal: ErrorCode = 'Internal';

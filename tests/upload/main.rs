@@ -5,8 +5,9 @@
 mod callbacks;
 mod server;
 
-use partwise::actions::Operation;
-use partwise::upload::{Command, Config, Event, Input, TaskState};
+use partwise::Provider;
+use partwise::actions::{ContentDisposition, DispositionType, ObjectOptions, Operation};
+use partwise::upload::{Command, Config, Event, Input, ObjectSpec, TaskState, Upload};
 use server::{Fault, MIB, Mode, World, config};
 
 /// 3 parts of 5 MiB and a last one.
@@ -393,4 +394,69 @@ fn a_request_that_is_never_answered_is_cancelled_and_sent_again() {
     assert_eq!(world.count(Operation::CreateMultipartUpload), 2);
     assert!(world.now - started >= Config::default().answer_timeout_ms, "after the answer timeout");
     assert_eq!(world.retries()[0].2, "NetworkError");
+}
+
+/// The headers of each request the machine built for `operation` (presigned or signed).
+fn headers_of(world: &World, operation: Operation) -> Vec<Vec<(String, String)>> {
+    world
+        .log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Presign { operation: op, request, .. } if *op == operation => Some(request.headers.clone()),
+            Command::Send { request, .. } if server::operation_of(request) == operation => {
+                Some(request.headers.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn object_options_go_on_initiate_and_put_object_in_both_modes() {
+    let options = ObjectOptions {
+        content_disposition: Some(ContentDisposition::File {
+            kind: DispositionType::Inline,
+            filename: "图.png".into(),
+        }),
+        storage_class: Some("STANDARD_IA".into()),
+        tagging: vec![("team".into(), "a b".into())],
+        metadata: vec![("title".into(), "é".into())],
+        ..ObjectOptions::default()
+    };
+    let expected = [
+        ("content-disposition", "inline; filename=\"_.png\"; filename*=UTF-8''%E5%9B%BE.png"),
+        ("x-amz-storage-class", "STANDARD_IA"),
+        ("x-amz-tagging", "team=a%20b"),
+        ("x-amz-meta-title", "=?UTF-8?B?w6k=?="),
+    ];
+    for (size, creates) in [(SIZE, Operation::CreateMultipartUpload), (1, Operation::PutObject)] {
+        for mode in [Mode::Sts, Mode::Presigned] {
+            let object = ObjectSpec { key: server::KEY.into(), options: options.clone() };
+            let mut world = World::with_object(size, config(), mode, object);
+            world.run().expect("complete");
+            let created = headers_of(&world, creates);
+            assert!(!created.is_empty(), "{creates:?} was built");
+            for headers in created {
+                for (name, value) in expected {
+                    assert!(headers.contains(&(name.into(), value.into())), "{creates:?} lacks {name}: {headers:?}");
+                }
+            }
+            for headers in headers_of(&world, Operation::UploadPart) {
+                assert!(!headers.iter().any(|(n, _)| n == "x-amz-storage-class"), "parts carry no object options");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_option_the_service_lacks_fails_before_anything_is_sent() {
+    let object = ObjectSpec {
+        key: server::KEY.into(),
+        options: ObjectOptions { acl: Some("private".into()), ..ObjectOptions::default() },
+    };
+    let client = server::client_of(Provider::Nos, Mode::Sts);
+    let refused = Upload::new(config(), &client, object, server::file_info(SIZE), 2, server::START_MS, 7)
+        .expect_err("NOS has no ACL header");
+    assert_eq!(refused.code(), "InvalidInput");
+    assert_eq!(refused.to_string(), "invalid acl: is not supported by nos");
 }

@@ -118,6 +118,11 @@ pub(crate) enum Mode {
     Presigned,
 }
 
+/// The scripted file's description.
+pub(crate) fn file_info(size: u64) -> FileInfo {
+    FileInfo { name: "talk.bin".into(), size, last_modified: 1_700_000_000_000, mime: String::new() }
+}
+
 fn object() -> ObjectSpec {
     ObjectSpec { key: KEY.into(), ..ObjectSpec::default() }
 }
@@ -127,8 +132,13 @@ pub(crate) fn config() -> Config {
 }
 
 pub(crate) fn client(mode: Mode) -> Client {
+    client_of(Provider::S3, mode)
+}
+
+/// A client of `provider`'s service at the scripted address.
+pub(crate) fn client_of(provider: Provider, mode: Mode) -> Client {
     let bucket = Bucket::new(&BucketConfig {
-        provider: Provider::S3,
+        provider,
         endpoint: "http://127.0.0.1:9000",
         name: "bucket",
         region: Some("us-east-1"),
@@ -145,9 +155,13 @@ pub(crate) fn client(mode: Mode) -> Client {
 
 impl World {
     pub(crate) fn new(size: u64, config: Config, mode: Mode) -> Self {
+        Self::with_object(size, config, mode, object())
+    }
+
+    /// As [`World::new`], uploading to `object` (its key and options).
+    pub(crate) fn with_object(size: u64, config: Config, mode: Mode, object: ObjectSpec) -> Self {
         let client = client(mode);
-        let info = FileInfo { name: "talk.bin".into(), size, last_modified: 1_700_000_000_000, mime: String::new() };
-        let upload = Upload::new(config, &client, object(), info, 2, START_MS, 7).expect("plan");
+        let upload = Upload::new(config, &client, object, file_info(size), 2, START_MS, 7).expect("plan");
         World {
             upload,
             client,
@@ -475,7 +489,7 @@ fn input_id(input: &Input) -> Option<JobId> {
     }
 }
 
-fn operation_of(request: &SignedRequest) -> Operation {
+pub(crate) fn operation_of(request: &SignedRequest) -> Operation {
     let q = query(&request.url);
     match (request.method, q.contains_key("uploadId"), q.contains_key("partNumber"), q.contains_key("uploads")) {
         (Method::Post, false, _, true) => Operation::CreateMultipartUpload,

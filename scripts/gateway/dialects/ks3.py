@@ -291,6 +291,10 @@ class Dialect(gateway.Dialect):
     name = "ks3"
     request_id_header = "x-kss-request-id"
     header_prefix = "x-kss-"
+    storage_class_header = "x-kss-storage-class"
+    acl_header = "x-kss-acl"
+    tagging_header = "x-kss-tagging"
+    storage_classes = {"ARCHIVE": "GLACIER"}
     namespace = S3_NAMESPACE
     min_part_size = 100 * 1024  # KS3's 2024 documentation: every part but the last ≥ 100 KB
 

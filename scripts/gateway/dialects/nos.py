@@ -90,6 +90,7 @@ class Dialect(gateway.Dialect):
     name = "nos"
     request_id_header = "x-nos-request-id"
     header_prefix = "x-nos-"
+    storage_class_header = "x-nos-storage-class"
     min_part_size = 16 * 1024  # "上传数据分块最小16k" (all parts but the last)
 
     def authenticate(self, req, keyring, now):

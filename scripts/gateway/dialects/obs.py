@@ -46,6 +46,9 @@ class Dialect(gateway.Dialect):
     name = "obs"
     request_id_header = "x-obs-request-id"
     header_prefix = "x-obs-"
+    storage_class_header = "x-obs-storage-class"
+    acl_header = "x-obs-acl"
+    storage_classes = {"WARM": "STANDARD_IA", "COLD": "GLACIER"}
     namespace = "http://obs.myhwclouds.com/doc/2015-06-30/"
     min_part_size = 100 * 1024  # "100 KB" for every part but the last
 

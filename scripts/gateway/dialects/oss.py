@@ -249,6 +249,10 @@ class Dialect(gateway.Dialect):
     name = "oss"
     request_id_header = "x-oss-request-id"
     header_prefix = "x-oss-"
+    storage_class_header = "x-oss-storage-class"
+    acl_header = "x-oss-object-acl"
+    tagging_header = "x-oss-tagging"
+    storage_classes = {"Standard": "STANDARD", "IA": "STANDARD_IA", "Archive": "GLACIER", "ColdArchive": "DEEP_ARCHIVE"}
     namespace = None
     min_part_size = 100 * 1024  # OSS: 100 KB for every part but the last
     max_page = 1000

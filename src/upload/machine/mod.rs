@@ -46,7 +46,7 @@ pub struct FileInfo {
 pub struct ObjectSpec {
     /// The object key.
     pub key: String,
-    /// Content type, metadata and extra headers.
+    /// What the object is created with.
     pub options: ObjectOptions,
 }
 
@@ -172,6 +172,8 @@ impl Upload {
     ) -> Result<Self> {
         let profile = client.bucket.profile();
         let plan = PartPlan::new(file.size, &profile.limits, config.part_size, profile.default_part_size)?;
+        // Options the service lacks or cannot carry fail the upload before anything is sent.
+        object.options.headers(profile)?;
         Ok(Upload {
             requests: Requests::new(&config, seed),
             progress: Progress::new(file.size, plan.count, 0, 0),
