@@ -60,8 +60,14 @@ export interface UploaderOptionsBase {
   signature?: Signature;
   /** Bytes per part; default: the planner's choice within the service's limits. */
   partSize?: number;
-  /** Parts in flight at once (default 4). */
+  /** Parts in flight at once, per upload (default 4). */
   concurrency?: number;
+  /**
+   * Requests in flight at once over all the uploader's uploads, shared in turn so that more files
+   * queue instead of opening more connections (default 6, what browsers open per host over
+   * HTTP/1.1; an endpoint on HTTP/2 may take more).
+   */
+  maxRequests?: number;
   /** How failed requests are retried: exponential backoff with jitter. */
   retry?: RetryOptions;
   /** Content-MD5 on every part (default `'md5'`). */

@@ -137,6 +137,7 @@ fn option_defaults() {
     let config = Config::default();
     let facts = [
         ("concurrency", u64::try_from(config.concurrency).expect("fits")),
+        ("maxRequests", u64::try_from(config.max_requests).expect("fits")),
         ("stallTimeoutMs", config.stall_timeout_ms),
         ("callbackTimeoutMs", config.callback_timeout_ms),
         ("attempts", u64::from(config.retry.attempts)),
@@ -170,6 +171,7 @@ fn readme_defaults_and_codes() {
     let config = Config::default();
     let expected = [
         ("concurrency", config.concurrency.to_string()),
+        ("maxRequests", config.max_requests.to_string()),
         ("stallTimeoutMs", config.stall_timeout_ms.to_string()),
         ("callbackTimeoutMs", config.callback_timeout_ms.to_string()),
         (

@@ -1,6 +1,7 @@
 //! [`Call`]: one request run to its answer with the same signing and retry decisions as an
 //! upload's requests (listing and aborting uploads outside of a running upload).
 
+use super::budget::MachineId;
 use super::client::Client;
 use super::commands::{Command, Input, JobId, Machine};
 use super::config::Config;
@@ -21,9 +22,10 @@ pub struct Call<A: Action> {
 }
 
 impl<A: Action> Call<A> {
-    /// A call of `action` with `config`'s retries and timeouts; `seed` drives the retry jitter.
-    pub fn new(action: &A, client: &Client, config: &Config, seed: u64) -> Self {
-        let mut requests = Requests::new(config, seed);
+    /// A call of `action` with `config`'s retries and timeouts, its request in `client`'s budget;
+    /// `seed` drives the retry jitter.
+    pub fn new(action: &A, client: &mut Client, config: &Config, seed: u64) -> Self {
+        let mut requests = Requests::new(config, client.budget.join(), seed);
         let outcome = match action.request(client.bucket.profile()) {
             Ok(request) => {
                 requests.start(ID, A::OPERATION, request);
@@ -53,6 +55,7 @@ impl<A: Action> Machine for Call<A> {
         for (_, failure) in self.requests.poll(now_ms, client, &mut out) {
             self.failed(failure, now_ms, client, &mut out);
         }
+        self.requests.settle(&mut client.budget);
         out
     }
 
@@ -95,10 +98,15 @@ impl<A: Action> Machine for Call<A> {
             Input::Online => self.requests.online(),
             _ => {}
         }
+        self.requests.settle(&mut client.budget);
         out
     }
 
     fn outcome(&mut self) -> Option<Result<Self::Output>> {
         self.outcome.take()
+    }
+
+    fn id(&self) -> MachineId {
+        self.requests.machine()
     }
 }

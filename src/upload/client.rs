@@ -1,7 +1,10 @@
 //! What every request of one uploader shares: the bucket, how requests get signed (temporary
 //! credentials kept in a [`Keyring`], or presigned by the app's backend), and the correction for a
-//! wrong local clock. The shell keeps one `Client` per uploader and lends it to each machine.
+//! wrong local clock, and the budget of requests at once. The shell keeps one `Client` per uploader
+//! and lends it to each machine.
 
+use super::budget::RequestBudget;
+use super::config::Config;
 use super::retry::{RetryHook, refresh_due};
 use crate::bucket::{Bucket, SignedRequest};
 use crate::error::Result;
@@ -107,12 +110,16 @@ pub struct Client {
     pub clock_offset: i64,
     /// The app's `retry.shouldRetry`, asked before each retry.
     pub retry_hook: Option<RetryHook>,
+    /// The permits for requests at once, shared by every machine of the uploader.
+    pub budget: RequestBudget,
 }
 
 impl Client {
-    /// A client for `bucket` at `endpoint` (as the app gave it) that signs with `signing`.
+    /// A client for `bucket` at `endpoint` (as the app gave it) that signs with `signing`, with
+    /// the default budget of requests at once.
     pub fn new(bucket: Bucket, endpoint: String, signing: Signing) -> Self {
-        Client { bucket, endpoint, signing, clock_offset: 0, retry_hook: None }
+        let budget = RequestBudget::new(Config::default().max_requests);
+        Client { bucket, endpoint, signing, clock_offset: 0, retry_hook: None, budget }
     }
 
     /// Whether the app lets retry number `attempt` after `error` go ahead (yes, without a hook).

@@ -1,5 +1,6 @@
 //! What a machine asks the shell to do ([`Command`]) and what the shell tells it ([`Input`]).
 
+use super::budget::MachineId;
 use super::checkpoint::Checkpoint;
 use super::client::{Client, FetchedCredentials, Presigned};
 use super::events::Event;
@@ -135,4 +136,7 @@ pub trait Machine {
     fn handle(&mut self, input: Input, now_ms: u64, client: &mut Client) -> Vec<Command>;
     /// The result, once there is one (taken once).
     fn outcome(&mut self) -> Option<Result<Self::Output>>;
+    /// The machine's place in its client's [`super::RequestBudget`]: the shell polls it when
+    /// [`super::RequestBudget::take_woken`] names it, and makes it leave once it is done.
+    fn id(&self) -> MachineId;
 }

@@ -8,8 +8,11 @@ use super::retry::RetryPolicy;
 pub struct Config {
     /// Bytes per part; `None` lets the planner choose within the service's limits.
     pub part_size: Option<u64>,
-    /// Part requests in flight at once.
+    /// Part requests in flight at once, per upload.
     pub concurrency: usize,
+    /// Requests in flight at once over all the uploads of an uploader (the browser opens 6
+    /// connections per host over HTTP/1.1; more requests would wait for one, stall timer running).
+    pub max_requests: usize,
     /// How failed requests are retried.
     pub retry: RetryPolicy,
     /// Whether parts carry Content-MD5 (and their ETags are checked against it).
@@ -33,6 +36,7 @@ impl Default for Config {
         Config {
             part_size: None,
             concurrency: 4,
+            max_requests: 6,
             retry: RetryPolicy::default(),
             checksum: true,
             checkpoints: true,

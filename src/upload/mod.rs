@@ -7,8 +7,10 @@
 //! - `requests.rs`: signing, sending and retrying requests; `retry.rs` the retry decisions.
 //! - `resume.rs`: adopting a stored checkpoint, checking an object after a lost Complete.
 //! - `checkpoint.rs`, `progress.rs`: the resume record and progress figures.
-//! - `client.rs`: what the requests of one uploader share (bucket, credentials, clock offset).
+//! - `client.rs`: what the requests of one uploader share (bucket, credentials, clock offset,
+//!   the request budget of `budget.rs`).
 
+mod budget;
 mod call;
 pub mod checkpoint;
 mod client;
@@ -23,6 +25,7 @@ mod requests;
 mod resume;
 pub mod retry;
 
+pub use budget::{MachineId, RequestBudget};
 pub use call::Call;
 pub use client::{Client, FetchedCredentials, Keyring, Presigned, Signing};
 pub use commands::{Command, Input, JobId, Machine};

@@ -5,7 +5,10 @@
 //! retried. The app's callbacks are tried the same way: a `presign` call is a step of its request,
 //! the `credentials` call serves every request waiting for credentials; a call that throws,
 //! rejects or outlasts the callback timeout is cancelled (its `signal` aborts) and tried again.
+//! A request waits for a permit of the client's [`RequestBudget`] before it is presigned or sent
+//! (its stall timer starts only once it is sent) and gives it back when it leaves the wire.
 
+use super::budget::{MachineId, RequestBudget};
 use super::client::{Client, FetchedCredentials, Presigned, Signing};
 use super::commands::{Command, JobId};
 use super::config::Config;
@@ -91,13 +94,20 @@ enum Stage {
     Ready,
     /// Waiting out a backoff.
     Backoff { until_ms: u64 },
-    /// With the app's `presign` callback until `deadline_ms`.
+    /// With the app's `presign` callback until `deadline_ms` (holding a permit).
     Presigning { deadline_ms: u64 },
     /// On the wire, signed with `key_id` (here) or presigned; `temporary`: by STS credentials or a
-    /// presigned URL; `active_ms` is the last sign of life.
+    /// presigned URL; `active_ms` is the last sign of life (holding a permit).
     Sent { key_id: Option<String>, temporary: bool, active_ms: u64 },
     /// Waiting for the browser to be online.
     Offline,
+}
+
+impl Stage {
+    /// Whether the request holds one of the budget's permits.
+    fn holds_permit(&self) -> bool {
+        matches!(self, Stage::Presigning { .. } | Stage::Sent { .. })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +122,8 @@ struct Exchange {
 /// The live requests of one machine.
 #[derive(Clone, Debug)]
 pub(super) struct Requests {
+    /// The machine's place in the client's request budget.
+    machine: MachineId,
     live: BTreeMap<JobId, Exchange>,
     policy: RetryPolicy,
     /// A part body that shows no progress this long is cancelled.
@@ -128,9 +140,10 @@ pub(super) struct Requests {
 }
 
 impl Requests {
-    /// No requests yet; `seed` drives the backoff jitter.
-    pub(super) fn new(config: &Config, seed: u64) -> Self {
+    /// No requests yet for the machine `machine` of the budget; `seed` drives the backoff jitter.
+    pub(super) fn new(config: &Config, machine: MachineId, seed: u64) -> Self {
         Requests {
+            machine,
             live: BTreeMap::new(),
             policy: config.retry,
             stall_ms: config.stall_timeout_ms,
@@ -159,6 +172,17 @@ impl Requests {
         self.live.get(&id).is_some_and(|e| matches!(e.stage, Stage::Sent { .. }))
     }
 
+    /// The machine's place in the client's request budget.
+    pub(super) fn machine(&self) -> MachineId {
+        self.machine
+    }
+
+    /// Gives back the permits of requests that left the wire (answered, failed, cancelled) to the
+    /// budget, for the machines waiting in line.
+    pub(super) fn settle(&self, budget: &mut RequestBudget) {
+        budget.holding(self.machine, self.live.values().filter(|e| e.stage.holds_permit()).count());
+    }
+
     /// Forgets `id`, answered or given up.
     pub(super) fn finish(&mut self, id: JobId) {
         self.live.remove(&id);
@@ -179,9 +203,10 @@ impl Requests {
         self.callbacks_held = held;
     }
 
-    /// Sends what is ready at `now_ms`, asks for credentials when they are missing, cancels stalled
-    /// parts and callback calls past their deadline, and schedules the next wake-up. Returns the
-    /// requests that failed here.
+    /// Sends what is ready at `now_ms` and has a permit of the budget, asks for credentials when
+    /// they are missing, cancels stalled parts and callback calls past their deadline, and schedules
+    /// the next wake-up. Permits handed to the machine that no request took go to the next in line.
+    /// Returns the requests that failed here.
     pub(super) fn poll(&mut self, now_ms: u64, client: &mut Client, out: &mut Vec<Command>) -> Vec<(JobId, Failure)> {
         let mut failed = Vec::new();
         let time = match client.time(now_ms) {
@@ -203,6 +228,7 @@ impl Requests {
             match &exchange.stage {
                 Stage::Ready => match &client.signing {
                     Signing::Presigned if self.callbacks_held => {}
+                    Signing::Presigned if !client.budget.take(self.machine) => {}
                     Signing::Presigned => {
                         let deadline_ms = now_ms.saturating_add(self.callback_ms);
                         exchange.stage = Stage::Presigning { deadline_ms };
@@ -214,6 +240,7 @@ impl Requests {
                         });
                     }
                     Signing::Credentials(keyring) => match keyring.usable(time) {
+                        Some(_) if !client.budget.take(self.machine) => {}
                         Some(credentials) => match client.sign(&exchange.request, credentials, time) {
                             Ok(request) => {
                                 let key_id = Some(credentials.access_key_id().to_owned());
@@ -255,6 +282,7 @@ impl Requests {
                 Stage::Backoff { .. } | Stage::Offline => {}
             }
         }
+        client.budget.decline(self.machine);
         let want_credentials = want_credentials && !self.callbacks_held;
         failed.extend(self.poll_credentials(want_credentials, now_ms, client, out, &mut wake));
         if let Some(until_ms) = wake {

@@ -1,7 +1,8 @@
 //! Carries out a machine's commands in the browser and hands back what happened, until the
 //! machine has its outcome. Nothing is decided here: requests go out through XHR or `fetch`,
 //! hashes through the Worker pool, checkpoints to IndexedDB (one at a time, in order), callbacks
-//! to the app, and each answer, failure or sign of life comes back as an [`Input`].
+//! to the app, and each answer, failure or sign of life comes back as an [`Input`]. A machine the
+//! core's request budget handed a permit is polled at once.
 
 use super::auth::{self, AbortUnanswered, Signer};
 use super::blob;
@@ -13,10 +14,10 @@ use super::{fetch, now_ms, xhr};
 use crate::error::{Error, Result};
 use crate::hash::md5;
 use crate::http::Body;
-use crate::upload::{Client, Command, Event, FetchedCredentials, Input, JobId, Machine};
+use crate::upload::{Client, Command, Event, FetchedCredentials, Input, JobId, Machine, MachineId};
 use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture, Shared, select};
-use futures::stream::StreamExt;
+use futures::stream::{self, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -76,6 +77,8 @@ pub(crate) struct Environment {
     pool: RefCell<Option<Option<Rc<HashPool>>>>,
     /// The credentials call in progress, shared by every machine that asks meanwhile.
     credentials: RefCell<Option<CredentialsCall>>,
+    /// How to have each running machine polled.
+    nudges: RefCell<HashMap<MachineId, mpsc::UnboundedSender<()>>>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -96,6 +99,18 @@ impl Environment {
             hash_workers,
             pool: RefCell::new(None),
             credentials: RefCell::new(None),
+            nudges: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Has the machines the request budget handed a permit polled.
+    fn wake_granted(&self) {
+        let woken = self.client.borrow_mut().budget.take_woken();
+        let nudges = self.nudges.borrow();
+        for machine in woken {
+            if let Some(nudge) = nudges.get(&machine) {
+                let _ = nudge.unbounded_send(());
+            }
         }
     }
 
@@ -179,6 +194,21 @@ enum StoreOp {
     Delete(String),
 }
 
+/// A running machine's place in the request budget: when its drive ends (or is dropped), it
+/// leaves, and its permits go to the machines in line.
+struct Seat {
+    env: Rc<Environment>,
+    machine: MachineId,
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.env.nudges.borrow_mut().remove(&self.machine);
+        self.env.client.borrow_mut().budget.leave(self.machine);
+        self.env.wake_granted();
+    }
+}
+
 /// Runs `machine` to its outcome. `file` is the file parts and hashes come from; `observer`
 /// receives events; `inputs` carries the caller's pause, resume and abort; `after` sees the
 /// machine after every step.
@@ -190,7 +220,12 @@ pub(crate) async fn drive<M: Machine>(
     inputs: (mpsc::UnboundedSender<Input>, mpsc::UnboundedReceiver<Input>),
     after: &dyn Fn(&M),
 ) -> Result<M::Output> {
-    let (sender, mut receiver) = inputs;
+    let (sender, receiver) = inputs;
+    let (nudge, nudged) = mpsc::unbounded();
+    env.nudges.borrow_mut().insert(machine.id(), nudge);
+    let seat = Seat { env: env.clone(), machine: machine.id() };
+    // An input, or `None` when the budget handed the machine a permit.
+    let mut events = stream::select(receiver.map(Some), nudged.map(|()| None));
     let (store_ops, store_done) = store_queue(env.clone(), sender.clone());
     let mut run = Executor {
         env: env.clone(),
@@ -205,6 +240,7 @@ pub(crate) async fn drive<M: Machine>(
     let outcome = loop {
         let commands = machine.poll(now_ms(), &mut env.client.borrow_mut());
         run.execute(commands);
+        env.wake_granted();
         after(machine);
         if let Some(outcome) = machine.outcome() {
             break outcome;
@@ -212,23 +248,25 @@ pub(crate) async fn drive<M: Machine>(
         let input = match run.wake.map(|at| at.saturating_sub(now_ms())) {
             Some(wait) => {
                 let timer = TimeoutFuture::new(u32::try_from(wait).unwrap_or(u32::MAX));
-                match select(receiver.next(), timer).await {
-                    Either::Left((input, _)) => input,
+                match select(events.next(), timer).await {
+                    Either::Left((input, _)) => input.flatten(),
                     Either::Right(_) => {
                         run.wake = None;
                         None
                     }
                 }
             }
-            None => receiver.next().await,
+            None => events.next().await.flatten(),
         };
         if let Some(input) = input {
             run.reported(&input);
             let commands = machine.handle(input, now_ms(), &mut env.client.borrow_mut());
             run.execute(commands);
+            env.wake_granted();
             after(machine);
         }
     };
+    drop(seat);
     for handle in run.jobs.into_values().chain(run.untracked) {
         handle.abort();
     }

@@ -260,6 +260,7 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
     let config = Config {
         part_size: number(o, "partSize", 1.0, 9_007_199_254_740_991.0)?.map(|n| n as u64),
         concurrency: number(o, "concurrency", 1.0, 64.0)?.map_or(defaults.concurrency, |n| n as usize),
+        max_requests: number(o, "maxRequests", 1.0, 64.0)?.map_or(defaults.max_requests, |n| n as usize),
         retry,
         checksum,
         checkpoints: flag(o, "checkpoints")?.unwrap_or(defaults.checkpoints),

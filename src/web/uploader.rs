@@ -10,7 +10,8 @@ use crate::error::Result;
 use crate::upload::checkpoint::Checkpoint;
 use crate::upload::retry::RetryHook;
 use crate::upload::{
-    Call, Client, Config, Event, FileInfo, Input, ObjectSpec, Stats, TaskState, Upload, UploadResult, abort_outcome,
+    Call, Client, Config, Event, FileInfo, Input, ObjectSpec, RequestBudget, Stats, TaskState, Upload, UploadResult,
+    abort_outcome,
 };
 use futures::FutureExt;
 use futures::channel::mpsc;
@@ -99,6 +100,7 @@ impl Uploader {
     pub fn new(options: UploaderOptions) -> Self {
         let mut client = Client::new(options.bucket, options.endpoint, options.signer.signing());
         client.retry_hook = options.retry_hook;
+        client.budget = RequestBudget::new(options.config.max_requests);
         let env = Rc::new(Environment::new(client, options.signer, options.hash_workers));
         Uploader { env, config: options.config }
     }
@@ -113,7 +115,8 @@ impl Uploader {
         let done = async move {
             let info = file_info(&file);
             let workers = usize::try_from(env.hash_workers()).unwrap_or(1);
-            let machine = Upload::new(config, &env.client.borrow(), object, info, workers, super::now_ms(), seed());
+            let (now, seed) = (super::now_ms(), seed());
+            let machine = Upload::new(config, &mut env.client.borrow_mut(), object, info, workers, now, seed);
             let mut machine = match machine {
                 Ok(machine) => machine,
                 Err(error) => {
@@ -178,7 +181,7 @@ impl Uploader {
 
     /// Runs one action with the uploader's signing and retries.
     async fn call<A: crate::actions::Action>(&self, action: &A) -> Result<A::Output> {
-        let mut call = Call::new(action, &self.env.client.borrow(), &self.config, seed());
+        let mut call = Call::new(action, &mut self.env.client.borrow_mut(), &self.config, seed());
         drive(&mut call, self.env.clone(), None, None, mpsc::unbounded(), &|_: &Call<A>| ()).await
     }
 }

@@ -27,6 +27,7 @@ async function sts(file: File): Promise<UploadResult> {
       return { accessKeyId: 'a', secretAccessKey: 's', sessionToken: 't', expiration: new Date() };
     },
     concurrency: 3,
+    maxRequests: 8,
     callbackTimeoutMs: 10_000,
     retry: { attempts: 2, shouldRetry: (error: PartwiseError, attempt: number) => error.retryable && attempt < 2 },
     checksum: 'none',

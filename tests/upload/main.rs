@@ -2,6 +2,7 @@
 //! browser suites check that is a decision rather than I/O.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod budget;
 mod callbacks;
 mod server;
 
@@ -454,8 +455,8 @@ fn an_option_the_service_lacks_fails_before_anything_is_sent() {
         key: server::KEY.into(),
         options: ObjectOptions { acl: Some("private".into()), ..ObjectOptions::default() },
     };
-    let client = server::client_of(Provider::Nos, Mode::Sts);
-    let refused = Upload::new(config(), &client, object, server::file_info(SIZE), 2, server::START_MS, 7)
+    let mut client = server::client_of(Provider::Nos, Mode::Sts);
+    let refused = Upload::new(config(), &mut client, object, server::file_info(SIZE), 2, server::START_MS, 7)
         .expect_err("NOS has no ACL header");
     assert_eq!(refused.code(), "InvalidInput");
     assert_eq!(refused.to_string(), "invalid acl: is not supported by nos");

@@ -153,6 +153,110 @@ pub(crate) fn client_of(provider: Provider, mode: Mode) -> Client {
     Client::new(bucket, "http://127.0.0.1:9000".into(), signing)
 }
 
+impl Service {
+    /// No uploads or objects; ListParts answers pages of 1,000.
+    pub(crate) fn new() -> Self {
+        Service { list_page: 1000, ..Service::default() }
+    }
+
+    /// What the service answers to a request for `file`'s bytes it carries out at `true_now`
+    /// (seconds since the epoch).
+    pub(crate) fn answer(&mut self, request: &SignedRequest, file: &File, true_now: i64) -> Response {
+        let q = query(&request.url);
+        let key = key_of(&request.url);
+        let header = |name: &str| request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        if let Some(date) = header("x-amz-date") {
+            let seen = parse_amz_date(date);
+            if (seen - true_now).abs() > 15 * 60 {
+                let date = http_date(true_now);
+                return error(403, "RequestTimeTooSkewed", vec![("date", date)]);
+            }
+        }
+        let digest = |request: &SignedRequest, file: &File| match request.body {
+            Body::Range { offset, len } => file.digest(&[(offset, len)]),
+            _ => md5(b""),
+        };
+        match (request.method, q.get("uploadId"), q.get("partNumber")) {
+            (Method::Post, None, _) => {
+                self.next_upload += 1;
+                let id = format!("u{}", self.next_upload);
+                self.uploads.insert(id.clone(), StoredUpload { parts: BTreeMap::new() });
+                ok(format!(
+                    "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>{key}</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"
+                ))
+            }
+            (Method::Put, Some(id), Some(number)) => {
+                let d = digest(request, file);
+                if header("content-md5").is_some_and(|m| *m != base64(&d)) {
+                    return error(400, "BadDigest", Vec::new());
+                }
+                let Some(upload) = self.uploads.get_mut(id) else { return no_such_upload() };
+                let etag = format!("\"{}\"", hex::encode(d));
+                let Body::Range { len, .. } = request.body else { panic!("a part without a body") };
+                upload.parts.insert(number.parse().expect("number"), (etag.clone(), len));
+                with_etag(&etag)
+            }
+            (Method::Put, None, _) => {
+                let Body::Range { len, .. } = request.body else { panic!("a put without a body") };
+                let etag = format!("\"{}\"", hex::encode(digest(request, file)));
+                self.objects.insert(key, (len, etag.clone()));
+                with_etag(&etag)
+            }
+            (Method::Post, Some(id), _) => {
+                let Some(upload) = self.uploads.remove(id) else { return no_such_upload() };
+                let digests: Vec<[u8; 16]> = upload
+                    .parts
+                    .values()
+                    .map(|(etag, _)| {
+                        let mut d = [0u8; 16];
+                        hex::decode_to_slice(etag.trim_matches('"'), &mut d).expect("hex");
+                        d
+                    })
+                    .collect();
+                let etag = multipart_etag(&digests);
+                let size = upload.parts.values().map(|(_, s)| s).sum();
+                self.objects.insert(key.clone(), (size, etag.clone()));
+                ok(format!(
+                    "<CompleteMultipartUploadResult><Location>x</Location><Bucket>bucket</Bucket><Key>{key}</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
+                    etag.replace('"', "&quot;")
+                ))
+            }
+            (Method::Delete, Some(id), _) => match self.uploads.remove(id) {
+                Some(_) => Response { status: 204, headers: Vec::new(), body: Vec::new() },
+                None => no_such_upload(),
+            },
+            (Method::Get, Some(id), _) => {
+                let Some(upload) = self.uploads.get(id) else { return no_such_upload() };
+                let marker: u16 = q.get("part-number-marker").and_then(|m| m.parse().ok()).unwrap_or(0);
+                let parts: Vec<_> = upload.parts.iter().filter(|(n, _)| **n > marker).collect();
+                let page: Vec<_> = parts.iter().take(self.list_page).collect();
+                let truncated = parts.len() > page.len();
+                let mut body = String::from("<ListPartsResult>");
+                for (n, (etag, size)) in &page {
+                    body.push_str(&format!(
+                        "<Part><PartNumber>{n}</PartNumber><ETag>{}</ETag><Size>{size}</Size></Part>",
+                        etag.replace('"', "&quot;")
+                    ));
+                }
+                let next = page.last().map_or(0, |(n, _)| **n);
+                body.push_str(&format!(
+                    "<IsTruncated>{truncated}</IsTruncated><NextPartNumberMarker>{next}</NextPartNumberMarker></ListPartsResult>"
+                ));
+                ok(body)
+            }
+            (Method::Head, None, _) => match self.objects.get(&key) {
+                Some((size, etag)) => Response {
+                    status: 200,
+                    headers: vec![("content-length".into(), size.to_string()), ("etag".into(), etag.clone())],
+                    body: Vec::new(),
+                },
+                None => Response { status: 404, headers: Vec::new(), body: Vec::new() },
+            },
+            other => panic!("unexpected request {other:?} {}", request.url),
+        }
+    }
+}
+
 impl World {
     pub(crate) fn new(size: u64, config: Config, mode: Mode) -> Self {
         Self::with_object(size, config, mode, object())
@@ -160,13 +264,13 @@ impl World {
 
     /// As [`World::new`], uploading to `object` (its key and options).
     pub(crate) fn with_object(size: u64, config: Config, mode: Mode, object: ObjectSpec) -> Self {
-        let client = client(mode);
-        let upload = Upload::new(config, &client, object, file_info(size), 2, START_MS, 7).expect("plan");
+        let mut client = client(mode);
+        let upload = Upload::new(config, &mut client, object, file_info(size), 2, START_MS, 7).expect("plan");
         World {
             upload,
             client,
             file: File { size, changed: Vec::new() },
-            service: Service { list_page: 1000, ..Service::default() },
+            service: Service::new(),
             now: START_MS,
             client_clock_error_s: 0,
             rules: Vec::new(),
@@ -196,7 +300,8 @@ impl World {
             last_modified: 1_700_000_000_000,
             mime: String::new(),
         };
-        self.upload = Upload::new(config, &self.client, object(), info, 2, self.now, 11).expect("plan");
+        self.client.budget.leave(self.upload.id());
+        self.upload = Upload::new(config, &mut self.client, object(), info, 2, self.now, 11).expect("plan");
         self.pending.clear();
         self.events.clear();
         self.log.clear();
@@ -362,99 +467,8 @@ impl World {
 
     /// What the service answers to a request it carries out.
     fn answer(&mut self, request: &SignedRequest) -> Response {
-        let q = query(&request.url);
-        let key = key_of(&request.url);
-        let header = |name: &str| request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-        if let Some(date) = header("x-amz-date") {
-            let seen = parse_amz_date(date);
-            let true_now = i64::try_from(self.now / 1000).expect("ms") + self.client_clock_error_s;
-            if (seen - true_now).abs() > 15 * 60 {
-                let date = http_date(true_now);
-                return error(403, "RequestTimeTooSkewed", vec![("date", date)]);
-            }
-        }
-        let digest = |request: &SignedRequest, file: &File| match request.body {
-            Body::Range { offset, len } => file.digest(&[(offset, len)]),
-            _ => md5(b""),
-        };
-        match (request.method, q.get("uploadId"), q.get("partNumber")) {
-            (Method::Post, None, _) => {
-                self.service.next_upload += 1;
-                let id = format!("u{}", self.service.next_upload);
-                self.service.uploads.insert(id.clone(), StoredUpload { parts: BTreeMap::new() });
-                ok(format!(
-                    "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>{key}</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"
-                ))
-            }
-            (Method::Put, Some(id), Some(number)) => {
-                let d = digest(request, &self.file);
-                if header("content-md5").is_some_and(|m| *m != base64(&d)) {
-                    return error(400, "BadDigest", Vec::new());
-                }
-                let Some(upload) = self.service.uploads.get_mut(id) else { return no_such_upload() };
-                let etag = format!("\"{}\"", hex::encode(d));
-                let Body::Range { len, .. } = request.body else { panic!("a part without a body") };
-                upload.parts.insert(number.parse().expect("number"), (etag.clone(), len));
-                with_etag(&etag)
-            }
-            (Method::Put, None, _) => {
-                let Body::Range { len, .. } = request.body else { panic!("a put without a body") };
-                let etag = format!("\"{}\"", hex::encode(digest(request, &self.file)));
-                self.service.objects.insert(key, (len, etag.clone()));
-                with_etag(&etag)
-            }
-            (Method::Post, Some(id), _) => {
-                let Some(upload) = self.service.uploads.remove(id) else { return no_such_upload() };
-                let digests: Vec<[u8; 16]> = upload
-                    .parts
-                    .values()
-                    .map(|(etag, _)| {
-                        let mut d = [0u8; 16];
-                        hex::decode_to_slice(etag.trim_matches('"'), &mut d).expect("hex");
-                        d
-                    })
-                    .collect();
-                let etag = multipart_etag(&digests);
-                let size = upload.parts.values().map(|(_, s)| s).sum();
-                self.service.objects.insert(key.clone(), (size, etag.clone()));
-                ok(format!(
-                    "<CompleteMultipartUploadResult><Location>x</Location><Bucket>bucket</Bucket><Key>{key}</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
-                    etag.replace('"', "&quot;")
-                ))
-            }
-            (Method::Delete, Some(id), _) => match self.service.uploads.remove(id) {
-                Some(_) => Response { status: 204, headers: Vec::new(), body: Vec::new() },
-                None => no_such_upload(),
-            },
-            (Method::Get, Some(id), _) => {
-                let Some(upload) = self.service.uploads.get(id) else { return no_such_upload() };
-                let marker: u16 = q.get("part-number-marker").and_then(|m| m.parse().ok()).unwrap_or(0);
-                let parts: Vec<_> = upload.parts.iter().filter(|(n, _)| **n > marker).collect();
-                let page: Vec<_> = parts.iter().take(self.service.list_page).collect();
-                let truncated = parts.len() > page.len();
-                let mut body = String::from("<ListPartsResult>");
-                for (n, (etag, size)) in &page {
-                    body.push_str(&format!(
-                        "<Part><PartNumber>{n}</PartNumber><ETag>{}</ETag><Size>{size}</Size></Part>",
-                        etag.replace('"', "&quot;")
-                    ));
-                }
-                let next = page.last().map_or(0, |(n, _)| **n);
-                body.push_str(&format!(
-                    "<IsTruncated>{truncated}</IsTruncated><NextPartNumberMarker>{next}</NextPartNumberMarker></ListPartsResult>"
-                ));
-                ok(body)
-            }
-            (Method::Head, None, _) => match self.service.objects.get(&key) {
-                Some((size, etag)) => Response {
-                    status: 200,
-                    headers: vec![("content-length".into(), size.to_string()), ("etag".into(), etag.clone())],
-                    body: Vec::new(),
-                },
-                None => Response { status: 404, headers: Vec::new(), body: Vec::new() },
-            },
-            other => panic!("unexpected request {other:?} {}", request.url),
-        }
+        let true_now = i64::try_from(self.now / 1000).expect("ms") + self.client_clock_error_s;
+        self.service.answer(request, &self.file, true_now)
     }
 
     /// The parts sent by UploadPart, in order.

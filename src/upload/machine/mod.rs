@@ -5,6 +5,7 @@
 mod finish;
 mod prepare;
 
+use super::budget::MachineId;
 use super::checkpoint::{Checkpoint, DonePart};
 use super::client::Client;
 use super::commands::{Command, Input, JobId, Machine};
@@ -156,14 +157,14 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// An upload of `file` as `object` with `hashers` hashing Workers, started at `now_ms`; `seed`
-    /// drives the retry jitter.
+    /// An upload of `file` as `object` with `hashers` hashing Workers, started at `now_ms`, its
+    /// requests in `client`'s budget; `seed` drives the retry jitter.
     ///
     /// # Errors
     /// [`Error::TooLarge`] or [`Error::InvalidInput`] when the file cannot be planned.
     pub fn new(
         config: Config,
-        client: &Client,
+        client: &mut Client,
         object: ObjectSpec,
         file: FileInfo,
         hashers: usize,
@@ -175,7 +176,7 @@ impl Upload {
         // Options the service lacks or cannot carry fail the upload before anything is sent.
         object.options.headers(profile)?;
         Ok(Upload {
-            requests: Requests::new(&config, seed),
+            requests: Requests::new(&config, client.budget.join(), seed),
             progress: Progress::new(file.size, plan.count, 0, 0),
             config,
             key: object.key,
@@ -209,8 +210,10 @@ impl Upload {
         self.stats
     }
 
-    /// The commands gathered so far, counting the part requests among them.
-    fn drain(&mut self) -> Vec<Command> {
+    /// The commands gathered so far, counting the part requests among them; the permits of
+    /// requests that left the wire go back to `client`'s budget.
+    fn drain(&mut self, client: &mut Client) -> Vec<Command> {
+        self.requests.settle(&mut client.budget);
         for command in &self.out {
             if let Command::Send { id, .. } = command
                 && matches!(self.jobs.get(id), Some(Job::Part(_) | Job::Put))
@@ -408,7 +411,7 @@ impl Machine for Upload {
         for (id, failure) in self.requests.poll(now_ms, client, &mut self.out) {
             self.request_failed(id, failure, now_ms, client);
         }
-        self.drain()
+        self.drain(client)
     }
 
     fn handle(&mut self, input: Input, now_ms: u64, client: &mut Client) -> Vec<Command> {
@@ -455,11 +458,15 @@ impl Machine for Upload {
             Input::Resume => self.resume(),
             Input::Abort => self.abort(client),
         }
-        self.drain()
+        self.drain(client)
     }
 
     fn outcome(&mut self) -> Option<Result<UploadResult>> {
         self.outcome.take()
+    }
+
+    fn id(&self) -> MachineId {
+        self.requests.machine()
     }
 }
 
