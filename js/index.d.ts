@@ -129,6 +129,16 @@ export interface ContentDispositionFile {
 }
 
 /**
+ * Server-side encryption (README "Encryption"): keys the service manages, a KMS key (`keyId`,
+ * default the service's; `context` sent as base64 JSON, S3 only), or your own 256-bit key in
+ * base64 (SSE-C: sent with every part and never stored by partwise: pass it again to resume).
+ */
+export type Encryption =
+  | { type: 'SSE-S3' }
+  | { type: 'SSE-KMS'; keyId?: string; context?: Record<string, string> }
+  | { type: 'SSE-C'; key: string };
+
+/**
  * What the object is created with: sent on CreateMultipartUpload or the single PutObject, and
  * listed in `PresignRequest.headers`. An option the service lacks fails with `InvalidInput`.
  */
@@ -152,6 +162,8 @@ export interface UploadOptions {
   metadata?: Record<string, string>;
   /** Further headers stored with the object, as given. */
   headers?: Record<string, string>;
+  /** Server-side encryption: a mode the service lacks fails with `InvalidInput`. */
+  encryption?: Encryption;
   /** Aborting it aborts the upload, as `task.abort()` does. */
   signal?: AbortSignal;
 }

@@ -46,8 +46,9 @@ pub enum Body {
     },
 }
 
-/// A request for one bucket, before signing. Key and query are raw (not percent-encoded).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request for one bucket, before signing. Key and query are raw (not percent-encoded). `Debug`
+/// hides secret headers (an SSE-C key).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// The operation's method.
     pub method: Method,
@@ -59,6 +60,18 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("key", &self.key)
+            .field("query", &crate::redact::pairs(&self.query))
+            .field("headers", &crate::redact::pairs(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 /// A response, as the shell received it.

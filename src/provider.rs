@@ -56,6 +56,46 @@ pub struct ObjectHeaderNames {
     pub metadata_encoding: MetadataEncoding,
 }
 
+/// The headers of server-side encryption (`providers.md` §2.5, §3.5, §4.5, §5.6, §6.4; KS3's
+/// SDKs for SSE-C): `None` where the service has no such mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EncryptionNames {
+    /// The header naming the mode (`x-amz-server-side-encryption`).
+    pub header: &'static str,
+    /// Its value for keys the service manages (SSE-S3 and its kin), if offered.
+    pub managed: Option<&'static str>,
+    /// SSE-KMS, if offered.
+    pub kms: Option<KmsNames>,
+    /// SSE-C, if offered.
+    pub customer: Option<CustomerKeyNames>,
+}
+
+/// SSE-KMS: sent on Initiate (and PutObject) only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KmsNames {
+    /// The mode header's value (`aws:kms`, OSS `KMS`, OBS `kms`).
+    pub value: &'static str,
+    /// The header naming the KMS key.
+    pub key_id: &'static str,
+    /// The header of the encryption context (base64 JSON), if the service takes one.
+    pub context: Option<&'static str>,
+}
+
+/// SSE-C: the customer's key on Initiate, every UploadPart and, where the service asks for it,
+/// Complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CustomerKeyNames {
+    /// The algorithm header (`AES256`).
+    pub algorithm: &'static str,
+    /// The base64 key header.
+    pub key: &'static str,
+    /// The header of the key's base64 MD5.
+    pub key_md5: &'static str,
+    /// Whether CompleteMultipartUpload carries the key too (S3; not OBS and KS3, whose SDKs send
+    /// it on Initiate and the parts only).
+    pub on_complete: bool,
+}
+
 /// Part and object size limits of a service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartLimits {
@@ -95,6 +135,8 @@ pub struct Profile {
     pub complete_etag_is_md5_of_md5s: bool,
     /// Where the typed object options go.
     pub object_headers: ObjectHeaderNames,
+    /// Server-side encryption.
+    pub encryption: EncryptionNames,
 }
 
 const TEN_THOUSAND: u16 = 10_000;
@@ -120,6 +162,21 @@ const S3: Profile = Profile {
         tagging: Some("x-amz-tagging"),
         metadata_encoding: MetadataEncoding::Rfc2047,
     },
+    encryption: EncryptionNames {
+        header: "x-amz-server-side-encryption",
+        managed: Some("AES256"),
+        kms: Some(KmsNames {
+            value: "aws:kms",
+            key_id: "x-amz-server-side-encryption-aws-kms-key-id",
+            context: Some("x-amz-server-side-encryption-context"),
+        }),
+        customer: Some(CustomerKeyNames {
+            algorithm: "x-amz-server-side-encryption-customer-algorithm",
+            key: "x-amz-server-side-encryption-customer-key",
+            key_md5: "x-amz-server-side-encryption-customer-key-MD5",
+            on_complete: true,
+        }),
+    },
 };
 
 const OSS: Profile = Profile {
@@ -142,6 +199,12 @@ const OSS: Profile = Profile {
         acl: Some("x-oss-object-acl"),
         tagging: Some("x-oss-tagging"),
         metadata_encoding: MetadataEncoding::Percent,
+    },
+    encryption: EncryptionNames {
+        header: "x-oss-server-side-encryption",
+        managed: Some("AES256"),
+        kms: Some(KmsNames { value: "KMS", key_id: "x-oss-server-side-encryption-key-id", context: None }),
+        customer: None,
     },
 };
 
@@ -166,6 +229,17 @@ const OBS: Profile = Profile {
         tagging: None,
         metadata_encoding: MetadataEncoding::Percent,
     },
+    encryption: EncryptionNames {
+        header: "x-obs-server-side-encryption",
+        managed: Some("AES256"),
+        kms: Some(KmsNames { value: "kms", key_id: "x-obs-server-side-encryption-kms-key-id", context: None }),
+        customer: Some(CustomerKeyNames {
+            algorithm: "x-obs-server-side-encryption-customer-algorithm",
+            key: "x-obs-server-side-encryption-customer-key",
+            key_md5: "x-obs-server-side-encryption-customer-key-MD5",
+            on_complete: false,
+        }),
+    },
 };
 
 const NOS: Profile = Profile {
@@ -188,6 +262,12 @@ const NOS: Profile = Profile {
         acl: None,
         tagging: None,
         metadata_encoding: MetadataEncoding::Percent,
+    },
+    encryption: EncryptionNames {
+        header: "x-nos-server-side-encryption",
+        managed: Some("AES256"),
+        kms: None,
+        customer: None,
     },
 };
 
@@ -213,6 +293,17 @@ const KS3: Profile = Profile {
         acl: Some("x-kss-acl"),
         tagging: Some("x-kss-tagging"),
         metadata_encoding: MetadataEncoding::Percent,
+    },
+    encryption: EncryptionNames {
+        header: "x-kss-server-side-encryption",
+        managed: Some("AES256"),
+        kms: None,
+        customer: Some(CustomerKeyNames {
+            algorithm: "x-kss-server-side-encryption-customer-algorithm",
+            key: "x-kss-server-side-encryption-customer-key",
+            key_md5: "x-kss-server-side-encryption-customer-key-MD5",
+            on_complete: false,
+        }),
     },
 };
 

@@ -1,5 +1,5 @@
-//! Secrets kept out of `Debug` output: the `Authorization` header, signatures, session tokens and
-//! credentials, whether they travel in headers or in a presigned URL's query.
+//! Secrets kept out of `Debug` output: the `Authorization` header, signatures, session tokens,
+//! credentials and SSE-C keys, whether they travel in headers or in a presigned URL's query.
 
 /// What a secret's value prints as.
 pub(crate) const REDACTED: &str = "<redacted>";
@@ -7,7 +7,9 @@ pub(crate) const REDACTED: &str = "<redacted>";
 /// Whether a header or query parameter named `name` carries a secret.
 pub(crate) fn is_secret(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    name == "authorization" || ["signature", "token", "credential"].iter().any(|s| name.contains(s))
+    name == "authorization"
+        || ["signature", "token", "credential"].iter().any(|s| name.contains(s))
+        || name.ends_with("server-side-encryption-customer-key")
 }
 
 /// `pairs` with every secret value replaced by [`REDACTED`].
@@ -44,6 +46,11 @@ mod tests {
     fn secrets_are_named_and_hidden() {
         assert!(is_secret("Authorization") && is_secret("X-Amz-Signature") && is_secret("x-oss-security-token"));
         assert!(is_secret("X-Amz-Credential") && !is_secret("X-Amz-Date") && !is_secret("content-md5"));
+        assert!(
+            is_secret("x-amz-server-side-encryption-customer-key")
+                && is_secret("x-obs-server-side-encryption-customer-key")
+        );
+        assert!(!is_secret("x-amz-server-side-encryption-customer-key-MD5"));
         assert_eq!(
             url("https://h/k?partNumber=1&X-Amz-Signature=abc&X-Amz-Security-Token=t"),
             "https://h/k?partNumber=1&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted>"

@@ -6,7 +6,7 @@
 
 use partwise::actions::Operation;
 use partwise::error::CODES;
-use partwise::provider::{MetadataEncoding, ObjectHeaderNames, Provider};
+use partwise::provider::{EncryptionNames, MetadataEncoding, ObjectHeaderNames, Provider};
 use partwise::upload::{Config, EVENT_NAMES, TaskState};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -201,6 +201,38 @@ fn the_readers_see_what_is_there() {
     assert_eq!(documented_default(dts, "count"), 12);
 }
 
+/// The README's encryption table: the service columns of `mode`'s row, in `Provider::ALL` order.
+fn encryption_cells(mode: &str) -> Vec<String> {
+    let readme = source("README.md");
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with(&format!("| {mode} | ")))
+        .unwrap_or_else(|| panic!("README has no encryption row for {mode}"));
+    row.trim_matches('|').split(" | ").skip(1).map(|cell| cell.trim().trim_matches('`').to_owned()).collect()
+}
+
+#[test]
+fn encryption_modes() {
+    let cells = |get: fn(&EncryptionNames) -> String| -> Vec<String> {
+        Provider::ALL.iter().map(|p| get(&p.profile().encryption)).collect()
+    };
+    fn or_dash(value: Option<&str>) -> String {
+        value.unwrap_or("—").to_owned()
+    }
+    assert_eq!(encryption_cells("header"), cells(|e| e.header.to_owned()), "header row");
+    assert_eq!(encryption_cells("SSE-S3"), cells(|e| or_dash(e.managed)), "SSE-S3 row");
+    assert_eq!(encryption_cells("SSE-KMS"), cells(|e| or_dash(e.kms.map(|k| k.value))), "SSE-KMS row");
+    assert_eq!(
+        encryption_cells("SSE-C"),
+        cells(|e| match e.customer {
+            Some(c) if c.on_complete => "Initiate, parts, Complete".to_owned(),
+            Some(_) => "Initiate, parts".to_owned(),
+            None => "—".to_owned(),
+        }),
+        "SSE-C row"
+    );
+}
+
 /// The README's object options table: the service columns of `option`'s row, in `Provider::ALL` order.
 fn object_option_cells(option: &str) -> Vec<String> {
     let readme = source("README.md");
@@ -242,6 +274,6 @@ fn object_option_headers() {
         assert_eq!(object_option_cells(option).len(), Provider::ALL.len(), "README row `{option}`");
     }
     let declared = interface_members(&declarations(), "UploadOptions");
-    let expected = names(options.into_iter().chain(["key", "headers", "signal"]));
+    let expected = names(options.into_iter().chain(["key", "headers", "encryption", "signal"]));
     assert_same("UploadOptions members and the README's object options", &declared, &expected);
 }

@@ -40,9 +40,24 @@ function objectFields(r) {
   };
 }
 
+/** The server-side encryption partwise lists in a request's headers, as the AWS SDK's fields:
+ * SSE-S3 and SSE-KMS on Initiate and PutObject, the SSE-C key on every request that carries it. */
+function encryptionFields(r) {
+  const sse = 'x-amz-server-side-encryption';
+  return {
+    ServerSideEncryption: header(r, sse),
+    SSEKMSKeyId: header(r, `${sse}-aws-kms-key-id`),
+    SSEKMSEncryptionContext: header(r, `${sse}-context`),
+    SSECustomerAlgorithm: header(r, `${sse}-customer-algorithm`),
+    SSECustomerKey: header(r, `${sse}-customer-key`),
+    SSECustomerKeyMD5: header(r, `${sse}-customer-key-md5`),
+  };
+}
+
 /** The AWS SDK command for each operation partwise asks to presign. */
 const commands = {
-  createMultipartUpload: (r) => new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ...objectFields(r) }),
+  createMultipartUpload: (r) =>
+    new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ...objectFields(r), ...encryptionFields(r) }),
   uploadPart: (r) =>
     new UploadPartCommand({
       Bucket: r.bucket,
@@ -50,9 +65,10 @@ const commands = {
       UploadId: r.uploadId,
       PartNumber: r.partNumber,
       ContentMD5: header(r, 'content-md5'),
+      ...encryptionFields(r),
     }),
   completeMultipartUpload: (r) =>
-    new CompleteMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
+    new CompleteMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId, ...encryptionFields(r) }),
   abortMultipartUpload: (r) => new AbortMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
   listParts: (r) =>
     new ListPartsCommand({
@@ -76,9 +92,10 @@ const commands = {
       Bucket: r.bucket,
       Key: r.key,
       ...objectFields(r),
+      ...encryptionFields(r),
       ContentMD5: header(r, 'content-md5'),
     }),
-  headObject: (r) => new HeadObjectCommand({ Bucket: r.bucket, Key: r.key }),
+  headObject: (r) => new HeadObjectCommand({ Bucket: r.bucket, Key: r.key, ...encryptionFields(r) }),
 };
 
 /** Presigning and AssumeRole for one S3-compatible target. */

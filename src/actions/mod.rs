@@ -5,6 +5,7 @@
 mod abort_multipart_upload;
 mod complete_multipart_upload;
 mod create_multipart_upload;
+mod encryption;
 mod head_object;
 mod list_multipart_uploads;
 mod list_parts;
@@ -15,6 +16,7 @@ mod upload_part;
 pub use abort_multipart_upload::AbortMultipartUpload;
 pub use complete_multipart_upload::{CompleteMultipartUpload, CompletedPart, CompletedUpload};
 pub use create_multipart_upload::{CreateMultipartUpload, CreatedUpload};
+pub use encryption::{CustomerKey, EncryptedRequest, Encryption};
 pub use head_object::{HeadObject, ObjectHead};
 pub use list_multipart_uploads::{ListMultipartUploads, UploadSummary, UploadsPage};
 pub use list_parts::{ListParts, ListedPart, PartsPage};

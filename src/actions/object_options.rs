@@ -1,6 +1,7 @@
 //! What an object is created with: the typed options of `upload(file, {key, …})`, written as the
 //! headers of CreateMultipartUpload and PutObject in each service's names and encodings.
 
+use super::encryption::{EncryptedRequest, Encryption};
 use super::{checked_name, checked_value};
 use crate::error::{Error, Result};
 use crate::provider::{MetadataEncoding, Profile};
@@ -56,6 +57,9 @@ pub struct ObjectOptions {
     pub metadata: Vec<(String, String)>,
     /// Further headers recorded on the object.
     pub headers: Vec<(String, String)>,
+    /// Server-side encryption; its headers go on more requests than these
+    /// ([`Encryption::headers`]).
+    pub encryption: Option<Encryption>,
 }
 
 impl ObjectOptions {
@@ -105,7 +109,21 @@ impl ObjectOptions {
         for (name, value) in &self.headers {
             push(&checked_name("headers", name)?, checked_value("headers", value)?);
         }
+        out.extend(self.encryption_headers(profile, EncryptedRequest::Create)?);
         Ok(out)
+    }
+
+    /// The encryption headers `request` carries (none without encryption).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a mode the service lacks or a value a header cannot carry.
+    pub fn encryption_headers(&self, profile: &Profile, request: EncryptedRequest) -> Result<Vec<(String, String)>> {
+        self.encryption.as_ref().map_or_else(|| Ok(Vec::new()), |e| e.headers(profile, request))
+    }
+
+    /// Whether the service's part `ETag`s are the parts' MD5s: not under SSE-KMS and SSE-C.
+    pub fn md5_etags(&self) -> bool {
+        self.encryption.as_ref().is_none_or(Encryption::keeps_md5_etags)
     }
 }
 
@@ -181,6 +199,7 @@ mod tests {
             tagging: vec![("project".into(), "blue sky".into()), ("a&b".into(), "c=d".into())],
             metadata: vec![("Author".into(), " alice ".into()), ("title".into(), "Grüße 你好".into())],
             headers: vec![("X-Extra".into(), "1".into())],
+            encryption: None,
         }
     }
 

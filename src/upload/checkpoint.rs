@@ -1,8 +1,9 @@
 //! The resume record of an upload, owned by the core and stored by the shell as JSON (IndexedDB).
 //! It holds where the upload goes, which file it is, and the parts already stored — never
-//! credentials, tokens or URLs.
+//! credentials, tokens, URLs or an SSE-C key (the app passes that again to resume).
 
-use crate::actions::{CompletedPart, ListedPart};
+use super::parts::KeptPart;
+use crate::actions::ListedPart;
 use crate::error::{Error, Result};
 use crate::hash::etags_equal;
 use crate::plan::PartPlan;
@@ -52,6 +53,19 @@ pub struct DonePart {
     pub size: u64,
     /// The `ETag` the service returned.
     pub etag: String,
+    /// Hex MD5 of the bytes sent, when checksums are on: under SSE-KMS and SSE-C the ETag is no
+    /// MD5, so a resume checks the file against this. A digest of a part, not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+}
+
+impl DonePart {
+    /// The recorded MD5.
+    fn digest(&self) -> Option<[u8; 16]> {
+        let mut digest = [0u8; 16];
+        hex::decode_to_slice(self.md5.as_deref()?, &mut digest).ok()?;
+        Some(digest)
+    }
 }
 
 /// Everything needed to resume an upload after a reload.
@@ -140,8 +154,9 @@ impl Checkpoint {
         let count = u16::try_from(count).map_err(|_| bad(format!("{count} parts")))?;
         let plan = PartPlan { total: self.fingerprint.size, part_size: self.part_size, count };
         for part in &self.parts {
+            let md5_ok = part.md5.as_deref().is_none_or(|m| m.len() == 32 && hex::decode(m).is_ok());
             match plan.part(part.number) {
-                Some(spec) if spec.size == part.size && !part.etag.trim().is_empty() => {}
+                Some(spec) if spec.size == part.size && !part.etag.trim().is_empty() && md5_ok => {}
                 _ => return Err(bad(format!("part {} does not fit the file", part.number))),
             }
         }
@@ -152,21 +167,23 @@ impl Checkpoint {
     /// kept when the listed size and `ETag` match the record; a listed part the record misses (the
     /// page closed between the part's answer and the checkpoint's save) is kept when its size is the
     /// one the plan gives it. With checksums on, the session checks every kept part against the file
-    /// before Complete. Everything else is uploaded anew.
-    pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<CompletedPart> {
+    /// before Complete: by the recorded MD5, else by the ETag. Everything else is uploaded anew.
+    pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<KeptPart> {
         let plan = self.plan().ok();
-        let mut kept: Vec<CompletedPart> = listed
+        let mut kept: Vec<KeptPart> = listed
             .iter()
             .filter_map(|l| {
                 match self.parts.iter().find(|p| p.number == l.part_number) {
-                    Some(p) => (p.size == l.size && etags_equal(&l.etag, &p.etag)).then(|| p.etag.clone()),
+                    Some(p) => {
+                        (p.size == l.size && etags_equal(&l.etag, &p.etag)).then(|| (p.etag.clone(), p.digest()))
+                    }
                     None => {
                         let fits =
                             plan.as_ref().and_then(|plan| plan.part(l.part_number)).is_some_and(|s| s.size == l.size);
-                        (fits && !l.etag.trim().is_empty()).then(|| l.etag.clone())
+                        (fits && !l.etag.trim().is_empty()).then(|| (l.etag.clone(), None))
                     }
                 }
-                .map(|etag| CompletedPart { part_number: l.part_number, etag })
+                .map(|(etag, md5)| KeptPart { part_number: l.part_number, etag, md5 })
             })
             .collect();
         kept.sort_by_key(|p| p.part_number);
@@ -196,8 +213,8 @@ mod tests {
                 sample_md5: "00".repeat(16),
             },
             parts: vec![
-                DonePart { number: 1, size: 10, etag: "\"aa\"".into() },
-                DonePart { number: 3, size: 5, etag: "\"cc\"".into() },
+                DonePart { number: 1, size: 10, etag: "\"aa\"".into(), md5: None },
+                DonePart { number: 3, size: 5, etag: "\"cc\"".into(), md5: Some("cc".repeat(16)) },
             ],
             created_at: 1_700_000_000_000,
         }
@@ -224,9 +241,11 @@ mod tests {
         }
         let old = checkpoint().to_json().replace("\"schema\":1", "\"schema\":0");
         assert!(Checkpoint::from_json(&old).expect_err("old").to_string().contains("schema 0"));
-        for bad_part in
-            [DonePart { number: 4, size: 5, etag: "e".into() }, DonePart { number: 2, size: 9, etag: "e".into() }]
-        {
+        for bad_part in [
+            DonePart { number: 4, size: 5, etag: "e".into(), md5: None },
+            DonePart { number: 2, size: 9, etag: "e".into(), md5: None },
+            DonePart { number: 2, size: 10, etag: "e".into(), md5: Some("not hex".into()) },
+        ] {
             let c = Checkpoint { parts: vec![bad_part], ..checkpoint() };
             assert!(Checkpoint::from_json(&c.to_json()).is_err());
         }
@@ -243,8 +262,8 @@ mod tests {
         assert_eq!(
             c.reconcile(&server),
             vec![
-                CompletedPart { part_number: 1, etag: "\"aa\"".into() },
-                CompletedPart { part_number: 2, etag: "\"bb\"".into() }, // stored, but not yet recorded
+                KeptPart { part_number: 1, etag: "\"aa\"".into(), md5: None },
+                KeptPart { part_number: 2, etag: "\"bb\"".into(), md5: None }, // stored, but not yet recorded
             ],
             "part 3's ETag differs from the record"
         );
@@ -254,6 +273,11 @@ mod tests {
         );
         assert!(c.reconcile(&[]).is_empty());
         assert!(c.reconcile(&[listed(1, 9, "\"aa\"")]).is_empty(), "a size mismatch is re-sent");
+        assert_eq!(
+            c.reconcile(&[listed(3, 5, "\"cc\"")]),
+            vec![KeptPart { part_number: 3, etag: "\"cc\"".into(), md5: Some([0xcc; 16]) }],
+            "the recorded MD5 goes with the part, to check the file against"
+        );
     }
 
     #[test]

@@ -16,6 +16,32 @@ pub struct SessionOptions {
     pub hashers: usize,
     /// Whether parts carry Content-MD5 (and their ETags are checked against it).
     pub checksum: bool,
+    /// Whether a part's ETag is its MD5 (not under SSE-KMS and SSE-C): only then is an ETag that
+    /// differs from the part's MD5 an error, and only then can a resumed part be checked by it.
+    pub md5_etags: bool,
+}
+
+/// A part a resumed upload claims the service holds: its ETag, and the MD5 partwise computed
+/// when it sent the part, if the checkpoint recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptPart {
+    /// Part number.
+    pub part_number: u16,
+    /// The ETag the service holds it under.
+    pub etag: String,
+    /// The part's MD5 as sent.
+    pub md5: Option<[u8; 16]>,
+}
+
+/// A part the service stored: its ETag and, with checksums on, the MD5 of the bytes sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPart {
+    /// Where the part lies in the file.
+    pub spec: PartSpec,
+    /// Its ETag, exactly as the service returned it.
+    pub etag: String,
+    /// Its MD5 as sent.
+    pub md5: Option<[u8; 16]>,
 }
 
 /// Something for the shell to do; it reports back through the matching `Session` method.
@@ -48,19 +74,39 @@ pub enum Step {
     },
 }
 
+/// What a resumed upload claims for a part, still to be checked against the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Claim {
+    etag: String,
+    md5: Option<[u8; 16]>,
+}
+
+impl Claim {
+    /// Whether the file's part (hashed to `md5`) is the stored one: by the recorded MD5 where
+    /// there is one, else by the ETag (which is then the MD5, or cannot match).
+    fn holds(&self, md5: &[u8; 16]) -> bool {
+        match &self.md5 {
+            Some(recorded) => recorded == md5,
+            None => etag_matches_md5(&self.etag, md5),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Slot {
-    /// Not started; `stored` holds the ETag a resumed upload claims for it, still to be checked
-    /// against the file.
+    /// Not started; `stored` holds what a resumed upload claims for it.
     Waiting {
-        stored: Option<String>,
+        stored: Option<Claim>,
     },
     Hashing {
-        stored: Option<String>,
+        stored: Option<Claim>,
     },
     Hashed(Option<[u8; 16]>),
     Uploading(Option<[u8; 16]>),
-    Done(String),
+    Done {
+        etag: String,
+        md5: Option<[u8; 16]>,
+    },
 }
 
 /// One file's upload, from the first part to Complete.
@@ -78,8 +124,9 @@ pub struct Session {
 
 impl Session {
     /// A session for `plan`. `resumed` names an unfinished upload and the parts the server still
-    /// holds for it; each is hashed again and kept only if the file's bytes still match its ETag.
-    pub fn new(plan: PartPlan, options: SessionOptions, resumed: Option<(String, Vec<CompletedPart>)>) -> Self {
+    /// holds for it; each is hashed again and kept only if the file's bytes still match its
+    /// recorded MD5 (or, without one, its ETag).
+    pub fn new(plan: PartPlan, options: SessionOptions, resumed: Option<(String, Vec<KeptPart>)>) -> Self {
         let options =
             SessionOptions { concurrency: options.concurrency.max(1), hashers: options.hashers.max(1), ..options };
         let (upload_id, stored) = match resumed {
@@ -89,11 +136,14 @@ impl Session {
         let slots = plan
             .parts()
             .map(|spec| {
-                let claim = stored.iter().find(|p| p.part_number == spec.number).map(|p| p.etag.clone());
+                let claim = stored
+                    .iter()
+                    .find(|p| p.part_number == spec.number)
+                    .map(|p| Claim { etag: p.etag.clone(), md5: p.md5 });
                 // Without checksums a claimed part cannot be checked against the file: trust the
                 // checkpoint's fingerprint and keep it.
                 match claim {
-                    Some(etag) if !options.checksum => Slot::Done(etag),
+                    Some(Claim { etag, md5 }) if !options.checksum => Slot::Done { etag, md5 },
                     stored => Slot::Waiting { stored },
                 }
             })
@@ -121,9 +171,12 @@ impl Session {
     }
 
     /// The parts stored so far, in order.
-    pub fn done_parts(&self) -> Vec<(PartSpec, String)> {
+    pub fn done_parts(&self) -> Vec<StoredPart> {
         self.specs()
-            .filter_map(|(spec, slot)| if let Slot::Done(etag) = slot { Some((spec, etag.clone())) } else { None })
+            .filter_map(|(spec, slot)| match slot {
+                Slot::Done { etag, md5 } => Some(StoredPart { spec, etag: etag.clone(), md5: *md5 }),
+                _ => None,
+            })
             .collect()
     }
 
@@ -162,7 +215,7 @@ impl Session {
                 Slot::Uploading(_) => uploading += 1,
                 Slot::Hashing { .. } => hashing += 1,
                 Slot::Hashed(_) => ready += 1,
-                Slot::Waiting { .. } | Slot::Done(_) => {}
+                Slot::Waiting { .. } | Slot::Done { .. } => {}
             }
         }
         let can_send = single || self.upload_id.is_some();
@@ -203,18 +256,19 @@ impl Session {
             if hashing >= hashers {
                 break;
             }
-            if let Slot::Waiting { stored: Some(etag) } = &self.slots[index] {
-                self.slots[index] = Slot::Hashing { stored: Some(etag.clone()) };
+            if let Slot::Waiting { stored: Some(claim) } = &self.slots[index] {
+                self.slots[index] = Slot::Hashing { stored: Some(claim.clone()) };
                 hashing += 1;
                 steps.extend(self.plan.part(index_number(index)).map(Step::Hash));
             }
         }
         if !single
-            && self.slots.iter().all(|s| matches!(s, Slot::Done(_)))
+            && self.slots.iter().all(|s| matches!(s, Slot::Done { .. }))
             && let Some(upload_id) = self.upload_id.clone()
         {
             self.completing = true;
-            let parts = self.done_parts().into_iter().map(|(s, etag)| CompletedPart { part_number: s.number, etag });
+            let parts =
+                self.done_parts().into_iter().map(|p| CompletedPart { part_number: p.spec.number, etag: p.etag });
             steps.push(Step::Complete { upload_id, parts: parts.collect() });
         }
         steps
@@ -226,13 +280,13 @@ impl Session {
         self.upload_id = Some(upload_id);
     }
 
-    /// Part `number` hashed to `md5`. Returns true when a resumed part matched its stored ETag
+    /// Part `number` hashed to `md5`. Returns true when a resumed part matched what was stored
     /// and needs no upload.
     pub fn hashed(&mut self, number: u16, md5: [u8; 16]) -> bool {
         let Some(slot) = self.slot_mut(number) else { return false };
         match slot {
-            Slot::Hashing { stored: Some(etag) } if etag_matches_md5(etag, &md5) => {
-                *slot = Slot::Done(etag.clone());
+            Slot::Hashing { stored: Some(claim) } if claim.holds(&md5) => {
+                *slot = Slot::Done { etag: claim.etag.clone(), md5: Some(md5) };
                 true
             }
             Slot::Hashing { .. } => {
@@ -248,10 +302,14 @@ impl Session {
     /// # Errors
     /// [`Error::InvalidResponse`] when the ETag is an MD5 that differs from the part's: the bytes
     /// changed on the way (the part goes back in line; the upload machine reports the error).
+    /// Under SSE-KMS and SSE-C ([`SessionOptions::md5_etags`] false) the ETag is no MD5 and is
+    /// not checked: the service's 2xx to a request with Content-MD5 shows it verified the bytes.
     pub fn uploaded(&mut self, number: u16, etag: String) -> Result<()> {
         let single = self.plan.is_single();
+        let md5_etags = self.options.md5_etags;
         let Some(slot) = self.slot_mut(number) else { return Ok(()) };
         if let Slot::Uploading(Some(md5)) = slot
+            && md5_etags
             && is_md5_etag(&etag)
             && !etag_matches_md5(&etag, md5)
         {
@@ -261,7 +319,8 @@ impl Session {
                 message: format!("part {number}: the stored part's ETag {etag} is not the MD5 of the bytes sent"),
             });
         }
-        *slot = Slot::Done(etag);
+        let md5 = if let Slot::Uploading(md5) = slot { *md5 } else { None };
+        *slot = Slot::Done { etag, md5 };
         if single {
             self.finished = true;
         }
@@ -321,7 +380,7 @@ mod tests {
     }
 
     fn options(concurrency: usize) -> SessionOptions {
-        SessionOptions { concurrency, hashers: 2, checksum: true }
+        SessionOptions { concurrency, hashers: 2, checksum: true, md5_etags: true }
     }
 
     fn etag(digest: &[u8; 16]) -> String {
@@ -440,8 +499,8 @@ mod tests {
     #[test]
     fn resumed_parts_that_still_match_the_file_are_not_sent_again() {
         let stored = vec![
-            CompletedPart { part_number: 1, etag: etag(&digest(1)) },
-            CompletedPart { part_number: 2, etag: etag(&md5(b"other bytes")) },
+            KeptPart { part_number: 1, etag: etag(&digest(1)), md5: None },
+            KeptPart { part_number: 2, etag: etag(&md5(b"other bytes")), md5: None },
         ];
         let mut session = Session::new(plan(12 * MIB), options(4), Some(("old".into(), stored)));
         let seen = drive(&mut session);
@@ -456,8 +515,8 @@ mod tests {
 
     #[test]
     fn a_resume_hashes_new_parts_first_and_checks_kept_parts_with_idle_hashers() {
-        let kept: Vec<CompletedPart> =
-            (1..=1000).map(|n| CompletedPart { part_number: n, etag: etag(&digest(n)) }).collect();
+        let kept: Vec<KeptPart> =
+            (1..=1000).map(|n| KeptPart { part_number: n, etag: etag(&digest(n)), md5: None }).collect();
         let mut session = Session::new(plan(5010 * MIB), options(4), Some(("old".into(), kept)));
         let first = session.next_steps();
         assert_eq!(

@@ -30,10 +30,20 @@ pub(super) enum Verification {
 }
 
 /// Checks the object a lost Complete may have made: its size, and where the service forms the
-/// object's ETag from the parts' MD5s (and every part ETag is one), that ETag.
-pub(super) fn verify_object(head: &ObjectHead, size: u64, parts: &[CompletedPart], profile: &Profile) -> Verification {
+/// object's ETag from the parts' MD5s (and every part ETag is one), that ETag. Under SSE-KMS and
+/// SSE-C (`md5_etags` false) the object's ETag is not formed so: the size alone decides.
+pub(super) fn verify_object(
+    head: &ObjectHead,
+    size: u64,
+    parts: &[CompletedPart],
+    profile: &Profile,
+    md5_etags: bool,
+) -> Verification {
     if head.size != size {
         return Verification::Differs;
+    }
+    if !md5_etags {
+        return Verification::Holds;
     }
     let digests: Option<Vec<[u8; 16]>> = parts.iter().map(|p| md5_of_etag(&p.etag)).collect();
     match digests {

@@ -5,7 +5,7 @@
 use super::auth::Signer;
 use super::set;
 use super::uploader::{TaskControl, Uploader, UploaderOptions};
-use crate::actions::{ContentDisposition, DispositionType, ObjectOptions};
+use crate::actions::{ContentDisposition, CustomerKey, DispositionType, Encryption, ObjectOptions};
 use crate::bucket::{Bucket, BucketConfig};
 use crate::error::Error;
 use crate::provider::Provider;
@@ -312,6 +312,7 @@ fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {
         tagging: string_map(o, "tagging")?,
         metadata: string_map(o, "metadata")?,
         headers: string_map(o, "headers")?,
+        encryption: encryption(o)?,
     };
     Ok(ObjectSpec { key, options })
 }
@@ -337,6 +338,33 @@ fn content_disposition(o: &JsValue) -> Result<Option<ContentDisposition>, Error>
     };
     let filename = text(&value, "filename").map_err(|_| shape())?.ok_or_else(shape)?;
     Ok(Some(ContentDisposition::File { kind, filename }))
+}
+
+/// `encryption`: `{type: 'SSE-S3'}`, `{type: 'SSE-KMS', keyId?, context?}` or
+/// `{type: 'SSE-C', key}` (a base64 256-bit key).
+fn encryption(o: &JsValue) -> Result<Option<Encryption>, Error> {
+    const FIELD: &str = "encryption";
+    let value = get(o, FIELD);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let shape = || Error::invalid(FIELD, "must be {type: 'SSE-S3' | 'SSE-KMS' | 'SSE-C', …}");
+    if !value.is_object() {
+        return Err(shape());
+    }
+    match text(&value, "type").map_err(|_| shape())?.as_deref() {
+        Some("SSE-S3") => Ok(Some(Encryption::Managed)),
+        Some("SSE-KMS") => Ok(Some(Encryption::Kms {
+            key_id: text(&value, "keyId").map_err(|_| shape())?,
+            context: string_map(&value, "context").map_err(|_| shape())?,
+        })),
+        Some("SSE-C") => {
+            let key = text(&value, "key").map_err(|_| shape())?;
+            let key = key.ok_or_else(|| Error::invalid(FIELD, "SSE-C needs key, a base64 256-bit key"))?;
+            Ok(Some(Encryption::Customer(CustomerKey::from_base64(&key)?)))
+        }
+        _ => Err(shape()),
+    }
 }
 
 /// A `Date` (as its HTTP date) or a string.

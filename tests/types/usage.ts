@@ -44,9 +44,15 @@ async function sts(file: File): Promise<UploadResult> {
     storageClass: 'IA',
     acl: 'private',
     tagging: { team: 'blue' },
+    encryption: { type: 'SSE-KMS', keyId: 'alias/uploads', context: { team: 'blue' } },
     signal: controller.signal,
   });
   uploader.upload(file, { key: 'k2', contentDisposition: 'attachment', expires: 'Wed, 21 Oct 2026 07:28:00 GMT' });
+  uploader.upload(file, {
+    key: 'k3',
+    encryption: { type: 'SSE-C', key: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' },
+  });
+  uploader.upload(file, { key: 'k4', encryption: { type: 'SSE-S3' } });
   task.addEventListener('progress', (event) => {
     const { loaded, total, etaSeconds }: { loaded: number; total: number; etaSeconds: number | null } = event.detail;
     void [loaded, total, etaSeconds];
@@ -104,6 +110,11 @@ createUploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' }).upload(
   key: 'k',
   // @ts-expect-error: a disposition is 'attachment' or 'inline'
   contentDisposition: { type: 'download', filename: 'a' },
+});
+createUploader({ endpoint: 'e', bucket: 'b', presign: async () => 'u' }).upload(new Blob(), {
+  key: 'k',
+  // @ts-expect-error: SSE-C needs the key
+  encryption: { type: 'SSE-C' },
 });
 
 // @ts-expect-error: not a code partwise reports

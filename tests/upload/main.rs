@@ -4,6 +4,7 @@
 
 mod budget;
 mod callbacks;
+mod encryption;
 mod server;
 
 use partwise::Provider;

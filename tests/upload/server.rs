@@ -76,6 +76,8 @@ pub(crate) struct Service {
     pub(crate) uploads: BTreeMap<String, StoredUpload>,
     pub(crate) objects: BTreeMap<String, (u64, String)>,
     pub(crate) list_page: usize,
+    /// ETags that are no MD5 (S3 under SSE-KMS and SSE-C): 32 hex digits all the same.
+    pub(crate) opaque_etags: bool,
     next_upload: u32,
 }
 
@@ -191,7 +193,7 @@ impl Service {
                     return error(400, "BadDigest", Vec::new());
                 }
                 let Some(upload) = self.uploads.get_mut(id) else { return no_such_upload() };
-                let etag = format!("\"{}\"", hex::encode(d));
+                let etag = format!("\"{}\"", hex::encode(if self.opaque_etags { md5(&d) } else { d }));
                 let Body::Range { len, .. } = request.body else { panic!("a part without a body") };
                 upload.parts.insert(number.parse().expect("number"), (etag.clone(), len));
                 with_etag(&etag)
@@ -213,7 +215,11 @@ impl Service {
                         d
                     })
                     .collect();
-                let etag = multipart_etag(&digests);
+                let etag = if self.opaque_etags {
+                    format!("\"{}\"", hex::encode(md5(&digests.concat())))
+                } else {
+                    multipart_etag(&digests)
+                };
                 let size = upload.parts.values().map(|(_, s)| s).sum();
                 self.objects.insert(key.clone(), (size, etag.clone()));
                 ok(format!(
@@ -294,6 +300,11 @@ impl World {
 
     /// A fresh machine for the same file (a reload), keeping the service and the checkpoints.
     pub(crate) fn reload(&mut self, config: Config) {
+        self.reload_object(config, object());
+    }
+
+    /// As [`World::reload`], uploading to `object` (the app passes its options again).
+    pub(crate) fn reload_object(&mut self, config: Config, object: ObjectSpec) {
         let info = FileInfo {
             name: "talk.bin".into(),
             size: self.file.size,
@@ -301,7 +312,7 @@ impl World {
             mime: String::new(),
         };
         self.client.budget.leave(self.upload.id());
-        self.upload = Upload::new(config, &mut self.client, object(), info, 2, self.now, 11).expect("plan");
+        self.upload = Upload::new(config, &mut self.client, object, info, 2, self.now, 11).expect("plan");
         self.pending.clear();
         self.events.clear();
         self.log.clear();

@@ -2,7 +2,7 @@
 //! pause and resume, and abort — on the server first, the checkpoint after.
 
 use super::{Job, Listing, Phase, Upload, UploadResult, completed_parts, ms};
-use crate::actions::{AbortMultipartUpload, Action, HeadObject, ObjectHead};
+use crate::actions::{AbortMultipartUpload, Action, EncryptedRequest, HeadObject, ObjectHead};
 use crate::error::{Error, Result};
 use crate::http::{Body, Method, Request};
 use crate::upload::client::Client;
@@ -28,7 +28,8 @@ impl Upload {
                 let parts = self.session.as_ref().map(completed_parts).unwrap_or_default();
                 self.phase = Phase::Verifying { error, parts };
                 let head = HeadObject { key: self.key.clone() };
-                match head.request(client.bucket.profile()) {
+                let profile = client.bucket.profile();
+                match head.request(profile).and_then(|r| self.encrypted(r, EncryptedRequest::Head, profile)) {
                     Ok(request) => {
                         let id = self.job(Job::Head);
                         self.requests.start(id, HeadObject::OPERATION, request);
@@ -54,7 +55,8 @@ impl Upload {
     /// The object's HEAD after a lost Complete: success when it holds the file.
     pub(super) fn verify(&mut self, head: &ObjectHead, now_ms: u64, client: &Client) {
         let Phase::Verifying { error, parts } = std::mem::replace(&mut self.phase, Phase::Running) else { return };
-        match resume::verify_object(head, self.plan.total, &parts, client.bucket.profile()) {
+        let md5_etags = self.options.md5_etags();
+        match resume::verify_object(head, self.plan.total, &parts, client.bucket.profile(), md5_etags) {
             Verification::Holds => {
                 let upload_id = self.upload_id().map(str::to_owned);
                 self.succeed(head.etag.clone(), upload_id, now_ms, client);

@@ -16,13 +16,14 @@ use super::progress::Progress;
 use super::requests::{Failure, Requests, Verdict};
 use super::retry::retry_after_ms;
 use crate::actions::{
-    AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, HeadObject, ListParts,
-    ListedPart, ObjectOptions, PutObject, UploadPart,
+    AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, EncryptedRequest,
+    HeadObject, ListParts, ListedPart, ObjectOptions, PutObject, UploadPart,
 };
 use crate::error::{Error, Result};
 use crate::hash::encode_md5;
-use crate::http::Response;
+use crate::http::{Request, Response};
 use crate::plan::PartPlan;
+use crate::provider::Profile;
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
 
@@ -250,6 +251,7 @@ impl Upload {
                     content_md5: md5.map(|d| encode_md5(&d, profile.content_md5)),
                 }
                 .request(profile)
+                .and_then(|r| self.encrypted(r, EncryptedRequest::Part, profile))
                 .map(|r| (Job::Part(part.number), UploadPart::OPERATION, r)),
                 Step::PutObject { md5 } => PutObject {
                     key: self.key.clone(),
@@ -262,6 +264,7 @@ impl Upload {
                 Step::Complete { upload_id, parts } => {
                     CompleteMultipartUpload { key: self.key.clone(), upload_id, parts }
                         .request(profile)
+                        .and_then(|r| self.encrypted(r, EncryptedRequest::Complete, profile))
                         .map(|r| (Job::Complete, CompleteMultipartUpload::OPERATION, r))
                 }
             };
@@ -273,6 +276,12 @@ impl Upload {
                 Err(error) => return self.fail(error),
             }
         }
+    }
+
+    /// `request` with the encryption headers its kind carries (the customer key of SSE-C).
+    fn encrypted(&self, mut request: Request, kind: EncryptedRequest, profile: &Profile) -> Result<Request> {
+        request.headers.extend(self.options.encryption_headers(profile, kind)?);
+        Ok(request)
     }
 
     fn answered(&mut self, id: JobId, response: &Response, now_ms: u64, client: &mut Client) {
@@ -350,7 +359,14 @@ impl Upload {
         self.out.push(Command::Emit(Event::Part { number, etag, size }));
         self.emit_progress(now_ms);
         if let Some(record) = self.record.as_mut().filter(|r| !r.upload_id.is_empty()) {
-            record.parts = done.map(|(spec, etag)| DonePart { number: spec.number, size: spec.size, etag }).collect();
+            record.parts = done
+                .map(|p| DonePart {
+                    number: p.spec.number,
+                    size: p.spec.size,
+                    etag: p.etag,
+                    md5: p.md5.map(hex::encode),
+                })
+                .collect();
             self.out.push(Command::SaveCheckpoint(record.clone()));
         }
         Ok(())
@@ -473,7 +489,7 @@ impl Machine for Upload {
 /// Every part stored so far, for Complete and for checking a lost Complete.
 fn completed_parts(session: &Session) -> Vec<CompletedPart> {
     let done = session.done_parts().into_iter();
-    done.map(|(spec, etag)| CompletedPart { part_number: spec.number, etag }).collect()
+    done.map(|p| CompletedPart { part_number: p.spec.number, etag: p.etag }).collect()
 }
 
 /// Milliseconds as the progress tracker counts them.

@@ -2,12 +2,12 @@
 //! still holds for it; then the part scheduler starts.
 
 use super::{Job, Listing, Phase, Upload, ms};
-use crate::actions::{Action, CompletedPart, ListParts, ListedPart};
+use crate::actions::{Action, ListParts, ListedPart};
 use crate::upload::checkpoint::{Checkpoint, Fingerprint, SCHEMA};
 use crate::upload::client::Client;
 use crate::upload::commands::{Command, JobId};
 use crate::upload::events::{Event, TaskState};
-use crate::upload::parts::{Session, SessionOptions};
+use crate::upload::parts::{KeptPart, Session, SessionOptions};
 use crate::upload::progress::Progress;
 use crate::upload::resume;
 
@@ -25,18 +25,19 @@ impl Upload {
     }
 
     /// Starts the part scheduler, resuming `resumed` (upload id and parts kept) when given.
-    pub(super) fn run(&mut self, record: Option<Checkpoint>, resumed: Option<(String, Vec<CompletedPart>)>) {
+    pub(super) fn run(&mut self, record: Option<Checkpoint>, resumed: Option<(String, Vec<KeptPart>)>) {
         let options = SessionOptions {
             concurrency: self.config.concurrency,
             hashers: self.hashers,
             checksum: self.config.checksum,
+            md5_etags: self.options.md5_etags(),
         };
         let mut session = Session::new(self.plan, options, resumed);
         if self.paused {
             session.pause();
         }
         let done = session.done_parts();
-        let bytes = done.iter().map(|(spec, _)| spec.size).sum();
+        let bytes = done.iter().map(|p| p.spec.size).sum();
         self.progress = Progress::new(self.plan.total, self.plan.count, bytes, u16::try_from(done.len()).unwrap_or(0));
         self.session = Some(session);
         self.record = record;
