@@ -3,8 +3,11 @@
 // Per request, the rules a test sets decide whether to pass it through or to: reset the connection,
 // answer 500, 503 SlowDown, 403 RequestTimeTooSkewed, 400 ExpiredToken or 404 NoSuchUpload, stall, drop the ETag
 // header of the real answer, forward the request body cut short or with one byte changed (same
-// length: the service's Content-MD5 check must catch it), or carry the request out and then
-// lose its answer (the connection drops after the answer's head, before its body).
+// length: the service's Content-MD5 check must catch it), carry the request out and then
+// lose its answer (the connection drops after the answer's head, before its body), or answer a
+// part with an ETag of 32 hex digits that is not its MD5 (as S3 does under SSE-KMS and SSE-C; the
+// proxy maps it back to the store's in CompleteMultipartUpload bodies).
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { seededRandom } from './seeded-random.mjs';
 
@@ -21,6 +24,7 @@ export const FAULTS = [
   'corrupt-body',
   'lose-answer',
   'no-such-upload',
+  'opaque-etag',
 ];
 
 const ERRORS = {
@@ -48,6 +52,8 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
   const target = new URL(upstream);
   let rules = [];
   let draw = seededRandom(1);
+  /** The store's ETag of each opaque one the proxy answered. */
+  const opaqueEtags = new Map();
   const stats = { requests: 0, passed: 0, methods: {}, faults: Object.fromEntries(FAULTS.map((k) => [k, 0])) };
 
   const cors = (req) => ({
@@ -68,7 +74,7 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
     return null;
   }
 
-  function forward(req, res, { body, dropEtag, loseAnswer } = {}) {
+  function forward(req, res, { body, dropEtag, opaqueEtag, loseAnswer } = {}) {
     const headers = { ...req.headers };
     if (body) headers['content-length'] = String(body.length);
     const out = http.request(
@@ -85,6 +91,11 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
         }
         const back = { ...answer.headers };
         if (dropEtag) delete back.etag;
+        if (opaqueEtag && back.etag) {
+          const opaque = `"${createHash('md5').update(`sse:${back.etag}`).digest('hex')}"`;
+          opaqueEtags.set(opaque, back.etag);
+          back.etag = opaque;
+        }
         res.writeHead(answer.statusCode, back);
         answer.pipe(res);
       },
@@ -106,6 +117,21 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
     if (stats.requests >= maxRequests) setImmediate(close);
     const url = new URL(req.url, 'http://proxy');
     const fault = pickFault(req, url);
+    if (!fault && opaqueEtags.size > 0 && req.method === 'POST' && url.searchParams.has('uploadId')) {
+      // CompleteMultipartUpload naming opaque ETags: the store gets its own back.
+      stats.passed += 1;
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      let text = Buffer.concat(chunks).toString();
+      for (const [opaque, real] of opaqueEtags) {
+        const bare = (etag) => etag.replaceAll('"', '');
+        text = text.replaceAll(bare(opaque), bare(real));
+      }
+      // Same length, so the signed Content-Length holds; SeaweedFS does not check a Complete
+      // body's Content-MD5 (the signature covers the header, not the body).
+      forward(req, res, { body: Buffer.from(text) });
+      return;
+    }
     if (!fault) {
       stats.passed += 1;
       forward(req, res);
@@ -128,6 +154,9 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
         return;
       case 'drop-etag':
         forward(req, res, { dropEtag: true });
+        return;
+      case 'opaque-etag':
+        forward(req, res, { opaqueEtag: true });
         return;
       case 'lose-answer':
         forward(req, res, { loseAnswer: true });
