@@ -227,14 +227,27 @@ class Dialect:
             self.namespace,
         )
 
+    # ListPartsResult's elements after UploadId (OBS: Initiator, Owner, StorageClass; NOS: Owner,
+    # StorageClass); none in S3's form.
+    list_parts_owner = ()
+
+    def list_head(self, req):
+        """Elements a list result starts with (OSS: EncodingType); none in S3's form."""
+        return []
+
+    def time(self, text):
+        """A time from SeaweedFS as the service writes it in lists."""
+        return text
+
     def render_list_parts(self, req, page, marker, max_parts, next_marker):
         """`page`: store.Part list; `next_marker`: None when this is the last page."""
+        encode = url_encoder(req)
         return xml_document(
             "ListPartsResult",
-            [
-                ("Bucket", req.bucket),
-                ("Key", req.key),
-                ("UploadId", req.param("uploadId")),
+            self.list_head(req)
+            + [("Bucket", req.bucket), ("Key", encode(req.key)), ("UploadId", req.param("uploadId"))]
+            + list(self.list_parts_owner)
+            + [
                 ("PartNumberMarker", marker),
                 ("NextPartNumberMarker", next_marker or (page[-1].number if page else 0)),
                 ("MaxParts", max_parts),
@@ -245,7 +258,7 @@ class Dialect:
                     "Part",
                     [
                         ("PartNumber", p.number),
-                        ("LastModified", p.last_modified),
+                        ("LastModified", self.time(p.last_modified)),
                         ("ETag", self.etag(p.etag)),
                         ("Size", p.size),
                     ],

@@ -3,26 +3,11 @@
 // failing at once, and `retry.shouldRetry` stopping retries.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium, startDevServer } from './browser.mjs';
+import { test } from 'node:test';
+import { chromiumSuite } from './suite.mjs';
 
-let server;
-let browser;
 let page;
-
-before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(blank);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+chromiumSuite((opened) => ({ page } = opened));
 
 /**
  * Uploads 1 KiB to `key` in the page with `options` (JS source of an object that may use

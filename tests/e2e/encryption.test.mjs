@@ -10,30 +10,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startFaultProxy } from '../../scripts/fault-proxy.mjs';
-import { launchChromium, md5, pseudoRandom, startDevServer, store, uploadInPage } from './browser.mjs';
+import { md5, pseudoRandom, store, uploadInPage } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
 const MIB = 1024 * 1024;
 const Bucket = process.env.PARTWISE_TEST_BUCKET;
-let server;
 let proxy;
-let browser;
 let page;
 
+chromiumSuite((opened) => ({ page } = opened));
+
 before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
   proxy = await startFaultProxy({ upstream: process.env.PARTWISE_TEST_ENDPOINT, lifetimeMs: 10 * 60_000 });
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(blank);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  proxy?.close();
-});
+after(() => proxy?.close());
 
 /** A fresh 256-bit key and the AWS SDK's fields for it. */
 function customerKey() {

@@ -4,37 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startFaultProxy } from '../../scripts/fault-proxy.mjs';
-import {
-  launchChromium,
-  md5,
-  pseudoRandom,
-  readObject,
-  startDevServer,
-  unfinishedUploads,
-  uploadInPage,
-} from './browser.mjs';
+import { md5, pseudoRandom, readObject, unfinishedUploads, uploadInPage } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
 const MIB = 1024 * 1024;
-let server;
 let proxy;
-let browser;
 let page;
 
+let browser;
+chromiumSuite((opened) => ({ browser, page } = opened));
+
 before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
   proxy = await startFaultProxy({ upstream: process.env.PARTWISE_TEST_ENDPOINT, lifetimeMs: 10 * 60_000 });
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(blank);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  proxy?.close();
-});
+after(() => proxy?.close());
 
 /** An upload through the proxy (see `uploadInPage`), in `on` (default: the shared page). */
 const upload = ({ on = page, ...spec }) => uploadInPage(on, { endpoint: proxy.url, ...spec });

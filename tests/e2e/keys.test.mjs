@@ -3,34 +3,14 @@
 // the browser (STS) — one part and several parts.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  abortUnfinished,
-  launchChromium,
-  md5,
-  pseudoRandom,
-  readObject,
-  startDevServer,
-  uploadInPage,
-} from './browser.mjs';
+import { test } from 'node:test';
+import { abortUnfinished, md5, pseudoRandom, readObject, uploadInPage } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
 const MIB = 1024 * 1024;
-let server;
-let browser;
 let page;
 
-before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
-  browser = await launchChromium();
-  page = await browser.newPage();
-  await page.goto(blank);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+chromiumSuite((opened) => ({ page } = opened));
 
 const run = Date.now();
 const KEYS = [

@@ -3,25 +3,20 @@
 // byte for byte, and none of the parts that waited for their turn is aborted as stalled.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium, md5, pseudoRandom, readObject, startDevServer, throttleUploads } from './browser.mjs';
+import { test } from 'node:test';
+import { md5, pseudoRandom, readObject, throttleUploads } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
 const MIB = 1024 * 1024;
 /** Two or three 5 MiB parts each, none the same size. */
 const SIZES = Array.from({ length: 12 }, (_, i) => (i % 2 ? 10 : 5) * MIB + 1 + i * 321_357);
 
-let server;
-let browser;
 let page;
+chromiumSuite((opened) => ({ page } = opened), { prepare: countRequestsInFlight });
 
-before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  // Counts the requests to `window.storeEndpoint` from the moment they are sent to the moment they
-  // are done; the XHR's count drops on its readyState 4, before the library hears of the answer.
+/** Counts the requests to `window.storeEndpoint` from the moment they are sent to the moment they
+ * are done; the XHR's count drops on its readyState 4, before the library hears of the answer. */
+async function countRequestsInFlight(page) {
   await page.addInitScript(() => {
     const flight = { now: 0, most: 0, partsNow: 0, partsMost: 0, requests: 0 };
     window.flight = flight;
@@ -78,13 +73,7 @@ before(async () => {
       );
     };
   });
-  await page.goto(blank);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+}
 
 test('twelve files on one uploader with maxRequests 4: never more than 4 requests in flight, all exact, no stall', async () => {
   await throttleUploads(page, 16 * MIB);

@@ -6,30 +6,16 @@
 // option a service lacks fails before a request goes out.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { readTargets } from '../../scripts/backend/targets.mjs';
-import { launchChromium, startDevServer, store, uploadInPage } from './browser.mjs';
+import { store, uploadInPage } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
 const MIB = 1024 * 1024;
 const targets = readTargets().filter((t) => t.id === 'seaweedfs' || t.local);
-let server;
-let browser;
 let page;
-
-before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(blank);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+chromiumSuite((opened) => ({ page } = opened));
 
 const TITLE = '季度报告：Grüße';
 const DISPOSITION =

@@ -3,26 +3,15 @@
 // presigned mode; errors arrive as PartwiseError. Run by scripts/test.sh against its SeaweedFS.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium, startDevServer, uploadInPage } from './browser.mjs';
+import { test } from 'node:test';
+import { uploadInPage } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
-let server;
-let browser;
 let page;
 let blank;
 
-before(async () => {
-  ({ server, blank } = await startDevServer());
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(blank);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let browser;
+chromiumSuite((opened) => ({ browser, page, blank } = opened));
 
 /** An upload from `on` (default: the shared page) to a fresh key, with the library's own timings. */
 const upload = ({ on = page, ...spec }) =>

@@ -92,6 +92,7 @@ class Dialect(gateway.Dialect):
     header_prefix = "x-nos-"
     storage_class_header = "x-nos-storage-class"
     min_part_size = 16 * 1024  # "上传数据分块最小16k" (all parts but the last)
+    list_parts_owner = (("Owner", OWNER), ("StorageClass", "STANDARD"))  # tests/fixtures/nos/list-parts.xml
 
     def authenticate(self, req, keyring, now):
         if any(req.has(n) for n in QUERY_AUTH):
@@ -204,33 +205,3 @@ class Dialect(gateway.Dialect):
         resource = f"/{req.bucket}/{req.key}" if req.key else f"/{req.bucket}"
         fields = [("Code", error.code), ("Message", error.message), ("Resource", resource), ("RequestId", request_id)]
         return xml_document("Error", fields + list(error.fields.items()))
-
-    def render_list_parts(self, req, page, marker, max_parts, next_marker):
-        """NOS's ListPartsResult (tests/fixtures/nos/list-parts.xml): the S3 elements plus Owner and
-        StorageClass, no namespace."""
-        return xml_document(
-            "ListPartsResult",
-            [
-                ("Bucket", req.bucket),
-                ("Key", req.key),
-                ("UploadId", req.param("uploadId")),
-                ("Owner", OWNER),
-                ("StorageClass", "STANDARD"),
-                ("PartNumberMarker", marker),
-                ("NextPartNumberMarker", next_marker or (page[-1].number if page else 0)),
-                ("MaxParts", max_parts),
-                ("IsTruncated", "true" if next_marker else "false"),
-            ]
-            + [
-                (
-                    "Part",
-                    [
-                        ("PartNumber", p.number),
-                        ("LastModified", p.last_modified),
-                        ("ETag", self.etag(p.etag)),
-                        ("Size", p.size),
-                    ],
-                )
-                for p in page
-            ],
-        )

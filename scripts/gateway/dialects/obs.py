@@ -51,6 +51,7 @@ class Dialect(gateway.Dialect):
     storage_classes = {"WARM": "STANDARD_IA", "COLD": "GLACIER"}
     namespace = "http://obs.myhwclouds.com/doc/2015-06-30/"
     min_part_size = 100 * 1024  # "100 KB" for every part but the last
+    list_parts_owner = (("Initiator", [("ID", OWNER_ID)]), ("Owner", [("ID", OWNER_ID)]), ("StorageClass", "STANDARD"))
 
     def authenticate(self, req, keyring, now):
         header = req.headers.get("authorization")
@@ -153,36 +154,6 @@ class Dialect(gateway.Dialect):
         host_id = secrets.token_urlsafe(48)
         fields = [("Code", error.code), ("Message", error.message)] + list(error.fields.items())
         return xml_document("Error", fields + [("RequestId", request_id), ("HostId", host_id)])
-
-    def render_list_parts(self, req, page, marker, max_parts, next_marker):
-        return xml_document(
-            "ListPartsResult",
-            [
-                ("Bucket", req.bucket),
-                ("Key", req.key),
-                ("UploadId", req.param("uploadId")),
-                ("Initiator", [("ID", OWNER_ID)]),
-                ("Owner", [("ID", OWNER_ID)]),
-                ("StorageClass", "STANDARD"),
-                ("PartNumberMarker", marker),
-                ("NextPartNumberMarker", next_marker or (page[-1].number if page else 0)),
-                ("MaxParts", max_parts),
-                ("IsTruncated", "true" if next_marker else "false"),
-            ]
-            + [
-                (
-                    "Part",
-                    [
-                        ("PartNumber", p.number),
-                        ("LastModified", p.last_modified),
-                        ("ETag", self.etag(p.etag)),
-                        ("Size", p.size),
-                    ],
-                )
-                for p in page
-            ],
-            self.namespace,
-        )
 
     def render_list_uploads(self, req, page, prefix, key_marker, upload_id_marker, max_uploads, next_markers):
         return xml_document(

@@ -257,6 +257,12 @@ class Dialect(gateway.Dialect):
     min_part_size = 100 * 1024  # OSS: 100 KB for every part but the last
     max_page = 1000
 
+    def list_head(self, req):
+        return encoding_type(req)
+
+    def time(self, text):
+        return oss_time(text)
+
     def authenticate(self, req, keyring, now):
         authorization = req.headers.get("authorization", "")
         if authorization.startswith(V4_ALGORITHM + " "):
@@ -317,34 +323,6 @@ class Dialect(gateway.Dialect):
                 ("Bucket", req.bucket),
                 ("Key", encode(req.key)),
                 ("ETag", self.etag(etag)),
-            ],
-        )
-
-    def render_list_parts(self, req, page, marker, max_parts, next_marker):
-        encode = gateway.url_encoder(req)
-        return xml_document(
-            "ListPartsResult",
-            encoding_type(req)
-            + [
-                ("Bucket", req.bucket),
-                ("Key", encode(req.key)),
-                ("UploadId", req.param("uploadId")),
-                ("PartNumberMarker", marker),
-                ("NextPartNumberMarker", next_marker or (page[-1].number if page else 0)),
-                ("MaxParts", max_parts),
-                ("IsTruncated", "true" if next_marker else "false"),
-            ]
-            + [
-                (
-                    "Part",
-                    [
-                        ("PartNumber", p.number),
-                        ("LastModified", oss_time(p.last_modified)),
-                        ("ETag", self.etag(p.etag)),
-                        ("Size", p.size),
-                    ],
-                )
-                for p in page
             ],
         )
 
