@@ -199,7 +199,13 @@ export interface RetryDetail {
   delayMs: number;
   error: PartwiseError;
 }
-export type TaskState = 'uploading' | 'paused' | 'complete' | 'error' | 'aborted';
+/** `waiting`: another tab of this origin uploads the same file to the same key (Web Locks). */
+export type TaskState = 'waiting' | 'uploading' | 'paused' | 'complete' | 'error' | 'aborted';
+/** The key's stored upload of another file, aborted on the server before this file's upload. */
+export interface ReplacedDetail {
+  key: string;
+  uploadId: string;
+}
 
 /** What failed, as `PartwiseError.code`: stable across versions. */
 export type ErrorCode =
@@ -238,6 +244,7 @@ export interface UploadTaskEventMap {
   part: CustomEvent<PartDetail>;
   retry: CustomEvent<RetryDetail>;
   statechange: CustomEvent<{ state: TaskState }>;
+  replaced: CustomEvent<ReplacedDetail>;
   error: CustomEvent<PartwiseError>;
   complete: CustomEvent<UploadResult>;
 }

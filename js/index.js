@@ -76,7 +76,7 @@ function uploadArgumentsError(file, options) {
   return null;
 }
 
-/** One upload: an EventTarget (`progress`, `part`, `retry`, `statechange`, `error`, `complete`) with controls. */
+/** One upload: an EventTarget (`progress`, `part`, `retry`, `statechange`, `replaced`, `error`, `complete`) with controls. */
 export class UploadTask extends EventTarget {
   #wasm = null;
   #queued = [];
@@ -111,7 +111,7 @@ export class UploadTask extends EventTarget {
     this.done.catch(() => {});
   }
 
-  /** `uploading`, `paused`, `complete`, `error` or `aborted`. */
+  /** `waiting`, `uploading`, `paused`, `complete`, `error` or `aborted`. */
   get state() {
     return this.#state;
   }

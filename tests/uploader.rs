@@ -119,6 +119,7 @@ fn start(
             Event::State(state) => r.states.push(*state),
             Event::Retry { .. } => r.retries += 1,
             Event::Progress(p) => r.loaded.push(p.loaded),
+            Event::Replaced { .. } => {}
         }
     });
     let task = uploader.upload(blob.clone(), ObjectSpec { key: key.to_owned(), ..ObjectSpec::default() }, observer);

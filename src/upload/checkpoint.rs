@@ -95,14 +95,30 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// The record's id: one per file (by fingerprint) and destination, so an upload of the same
-    /// file to the same place finds it again.
+    /// The record's id: one per destination and file, so an upload of the same file to the same
+    /// place finds it again. It is a JSON array (service, endpoint, bucket, key, then the whole
+    /// fingerprint), so no two destinations or files share an id, whatever their names hold.
     pub fn id(&self) -> String {
-        let f = &self.fingerprint;
-        format!(
-            "{}|{}|{}|{}|{}|{}|{}",
-            self.provider, self.endpoint, self.bucket, self.key, f.size, f.last_modified, f.sample_md5
-        )
+        let fingerprint = serde_json::to_string(&self.fingerprint).unwrap_or_default();
+        format!("{}{fingerprint}]", self.destination())
+    }
+
+    /// The start of [`Checkpoint::id`] shared by every record of this service, endpoint, bucket
+    /// and key (whatever the file): the shell finds a key's records by it.
+    pub fn destination(&self) -> String {
+        let place = [&self.provider, &self.endpoint, &self.bucket, &self.key];
+        let array = serde_json::to_string(&place).unwrap_or_default();
+        format!("{},", array.trim_end_matches(']'))
+    }
+
+    /// Whether `other` is a record of this record's destination (another file, or this one).
+    pub fn same_destination(&self, other: &Checkpoint) -> bool {
+        self.belongs_to(&other.provider, &other.endpoint, &other.bucket) && self.key == other.key
+    }
+
+    /// The Web Locks name uploads of this file to this destination share.
+    pub fn lock_name(&self) -> String {
+        format!("partwise:{}", self.id())
     }
 
     /// Whether the record is of an upload to this service, endpoint and bucket.
@@ -278,6 +294,30 @@ mod tests {
             vec![KeptPart { part_number: 3, etag: "\"cc\"".into(), md5: Some([0xcc; 16]) }],
             "the recorded MD5 goes with the part, to check the file against"
         );
+    }
+
+    #[test]
+    fn ids_differ_for_every_destination_and_file() {
+        let c = checkpoint();
+        assert!(c.id().starts_with(&c.destination()));
+        let others = [
+            Checkpoint { bucket: "uploads|a".into(), key: "b.bin".into(), ..checkpoint() },
+            Checkpoint { bucket: "uploads".into(), key: "a|b.bin".into(), ..checkpoint() },
+            Checkpoint { key: "a/b.bin\",\"".into(), ..checkpoint() },
+            Checkpoint { key: "a/b.bin2".into(), ..checkpoint() },
+            Checkpoint { fingerprint: Fingerprint { name: "c.bin".into(), ..c.fingerprint.clone() }, ..checkpoint() },
+            Checkpoint {
+                fingerprint: Fingerprint { mime: "text/plain".into(), ..c.fingerprint.clone() },
+                ..checkpoint()
+            },
+        ];
+        for other in &others {
+            assert_ne!(other.id(), c.id(), "{other:?}");
+            let same_place = other.same_destination(&c);
+            assert_eq!(other.id().starts_with(&c.destination()), same_place, "{}", other.id());
+        }
+        let moved = Checkpoint { upload_id: "other".into(), parts: Vec::new(), ..checkpoint() };
+        assert_eq!(moved.id(), c.id(), "the id names the destination and file, not the upload");
     }
 
     #[test]

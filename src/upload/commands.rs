@@ -49,8 +49,23 @@ pub enum Command {
     },
     /// Stop this job; nothing more is reported for it.
     Cancel(JobId),
-    /// Look up the stored checkpoint with this id → [`Input::CheckpointLoaded`].
-    LoadCheckpoint(String),
+    /// Hold the Web Lock of this name until the machine is done → [`Input::Locked`] once held,
+    /// after [`Input::LockBusy`] if another tab holds it. Without Web Locks: [`Input::Locked`] at once.
+    Lock {
+        /// The lock's name ([`Checkpoint::lock_name`]).
+        name: String,
+    },
+    /// Let go of the lock of this name (asked for with [`Command::Lock`]).
+    Unlock {
+        /// The lock's name.
+        name: String,
+    },
+    /// Look up every stored checkpoint whose id starts with this [`Checkpoint::destination`] →
+    /// [`Input::CheckpointsLoaded`].
+    LoadCheckpoints {
+        /// The destination.
+        destination: String,
+    },
     /// Store (or replace) this checkpoint.
     SaveCheckpoint(Checkpoint),
     /// Delete the stored checkpoint with this id.
@@ -113,8 +128,12 @@ pub enum Input {
         /// Its answer.
         result: Result<Presigned>,
     },
-    /// The stored checkpoint, if there was a readable one.
-    CheckpointLoaded(Option<Checkpoint>),
+    /// Another tab holds the lock; the shell waits for it.
+    LockBusy,
+    /// The lock is held (or the browser has no Web Locks).
+    Locked,
+    /// The readable stored checkpoints of the destination.
+    CheckpointsLoaded(Vec<Checkpoint>),
     /// The browser is online again.
     Online,
     /// The caller paused the upload.

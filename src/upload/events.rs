@@ -6,6 +6,8 @@ use crate::error::Error;
 /// A task's state, as `statechange` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
+    /// Waiting for another tab's upload of the same file to the same key (Web Locks).
+    Waiting,
     /// Sending parts.
     Uploading,
     /// Paused by the caller.
@@ -20,12 +22,19 @@ pub enum TaskState {
 
 impl TaskState {
     /// Every state, in the order the API documents them.
-    pub const ALL: [TaskState; 5] =
-        [TaskState::Uploading, TaskState::Paused, TaskState::Complete, TaskState::Failed, TaskState::Aborted];
+    pub const ALL: [TaskState; 6] = [
+        TaskState::Waiting,
+        TaskState::Uploading,
+        TaskState::Paused,
+        TaskState::Complete,
+        TaskState::Failed,
+        TaskState::Aborted,
+    ];
 
     /// The state's name in events and in `UploadTask.state`.
     pub fn name(self) -> &'static str {
         match self {
+            TaskState::Waiting => "waiting",
             TaskState::Uploading => "uploading",
             TaskState::Paused => "paused",
             TaskState::Complete => "complete",
@@ -36,7 +45,7 @@ impl TaskState {
 }
 
 /// The names of the events an `UploadTask` dispatches.
-pub const EVENT_NAMES: [&str; 6] = ["progress", "part", "retry", "statechange", "complete", "error"];
+pub const EVENT_NAMES: [&str; 7] = ["progress", "part", "retry", "statechange", "replaced", "complete", "error"];
 
 /// Something an upload reports while it runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +74,13 @@ pub enum Event {
     },
     /// The task's state changed (`statechange`).
     State(TaskState),
+    /// The key's stored upload of another file was aborted on the server (`replaced`).
+    Replaced {
+        /// The object key.
+        key: String,
+        /// The aborted multipart upload.
+        upload_id: String,
+    },
 }
 
 impl Event {
@@ -75,6 +91,7 @@ impl Event {
             Event::Part { .. } => "part",
             Event::Retry { .. } => "retry",
             Event::State(_) => "statechange",
+            Event::Replaced { .. } => "replaced",
         }
     }
 }

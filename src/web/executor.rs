@@ -8,6 +8,7 @@ use super::auth::{self, AbortUnanswered, Signer};
 use super::blob;
 use super::errors::browser_error;
 use super::hash::HashPool;
+use super::locks::{self, HeldLock};
 use super::store::CheckpointStore;
 use super::warnings::{Warning, warn_once};
 use super::{fetch, now_ms, xhr};
@@ -189,9 +190,12 @@ impl Environment {
 
 /// A checkpoint operation, carried out in order.
 enum StoreOp {
+    /// A destination's records.
     Load(String),
     Save(crate::upload::checkpoint::Checkpoint),
     Delete(String),
+    /// Let go of a lock once the writes before it have landed.
+    Release(HeldLock),
 }
 
 /// A running machine's place in the request budget: when its drive ends (or is dropped), it
@@ -235,6 +239,7 @@ pub(crate) async fn drive<M: Machine>(
         store_ops,
         jobs: HashMap::new(),
         untracked: Vec::new(),
+        locks: HashMap::new(),
         wake: None,
     };
     let outcome = loop {
@@ -273,6 +278,8 @@ pub(crate) async fn drive<M: Machine>(
     // The last checkpoint writes (or the deletion) land before the outcome is reported.
     drop(run.store_ops);
     let _ = store_done.await;
+    // Only then may another tab waiting for this upload read its checkpoint.
+    drop(run.locks);
     outcome
 }
 
@@ -286,6 +293,8 @@ struct Executor {
     jobs: HashMap<JobId, AbortHandle>,
     /// Work it never cancels (the online watch), stopped when the machine is done.
     untracked: Vec<AbortHandle>,
+    /// Web Locks held (or asked for), by name, until let go or the machine is done.
+    locks: HashMap<String, HeldLock>,
     wake: Option<u64>,
 }
 
@@ -359,7 +368,19 @@ impl Executor {
                         handle.abort();
                     }
                 }
-                Command::LoadCheckpoint(id) => _ = self.store_ops.unbounded_send(StoreOp::Load(id)),
+                Command::Lock { name } => {
+                    let sender = self.sender.clone();
+                    let lock = locks::request(&name, move |input| _ = sender.unbounded_send(input));
+                    self.locks.insert(name, lock);
+                }
+                Command::Unlock { name } => {
+                    if let Some(lock) = self.locks.remove(&name) {
+                        _ = self.store_ops.unbounded_send(StoreOp::Release(lock));
+                    }
+                }
+                Command::LoadCheckpoints { destination } => {
+                    _ = self.store_ops.unbounded_send(StoreOp::Load(destination));
+                }
                 Command::SaveCheckpoint(checkpoint) => _ = self.store_ops.unbounded_send(StoreOp::Save(checkpoint)),
                 Command::DeleteCheckpoint(id) => _ = self.store_ops.unbounded_send(StoreOp::Delete(id)),
                 Command::WaitOnline => self.spawn(None, async {
@@ -421,11 +442,13 @@ fn store_queue(
     spawn_local(async move {
         while let Some(op) = queue.next().await {
             match op {
-                StoreOp::Load(id) => {
-                    let _ = inputs.unbounded_send(Input::CheckpointLoaded(env.store.get(&id).await));
+                StoreOp::Load(destination) => {
+                    let records = env.store.starting_with(&destination).await;
+                    let _ = inputs.unbounded_send(Input::CheckpointsLoaded(records));
                 }
                 StoreOp::Save(checkpoint) => env.store.put(&checkpoint).await,
                 StoreOp::Delete(id) => env.store.delete(&id).await,
+                StoreOp::Release(lock) => drop(lock),
             }
         }
         let _ = done.send(());

@@ -433,6 +433,10 @@ fn event_object(event: &Event) -> (&'static str, JsValue) {
             set(&o, "error", &error_object(error));
         }
         Event::State(state) => set(&o, "state", &state.name().into()),
+        Event::Replaced { key, upload_id } => {
+            set(&o, "key", &key.as_str().into());
+            set(&o, "uploadId", &upload_id.as_str().into());
+        }
     }
     (event.name(), o.into())
 }

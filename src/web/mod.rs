@@ -9,6 +9,7 @@ mod executor;
 mod fetch;
 mod hash;
 mod js_api;
+mod locks;
 mod store;
 mod uploader;
 mod warnings;

@@ -6,7 +6,7 @@
 use super::warnings::{Warning, warn_once};
 use crate::error::{Error, Result};
 use crate::upload::checkpoint::Checkpoint;
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -68,12 +68,16 @@ impl CheckpointStore {
         }
     }
 
-    /// The stored checkpoint with `id`, if any and readable.
-    pub(crate) async fn get(&self, id: &str) -> Option<Checkpoint> {
-        let db = self.database().await?;
-        let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
-        let value = tx.store(STORE).ok()?.get(JsValue::from_str(id)).await.ok()??;
-        readable(&value)
+    /// The readable stored checkpoints whose id starts with `prefix` (a destination's records).
+    pub(crate) async fn starting_with(&self, prefix: &str) -> Vec<Checkpoint> {
+        let Some(db) = self.database().await else { return Vec::new() };
+        let records = async {
+            // Every string that starts with `prefix` sorts between it and `prefix` + U+FFFF.
+            let range = KeyRange::bound(&prefix.into(), &format!("{prefix}\u{ffff}").into(), None, None).ok()?;
+            let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
+            tx.store(STORE).ok()?.get_all(Some(range), None).await.ok()
+        };
+        records.await.unwrap_or_default().iter().filter_map(readable).collect()
     }
 
     /// Deletes the checkpoint with `id`.

@@ -119,7 +119,7 @@ export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).
  * timeout and fast retries; `options` go over these. `endpoint` replaces the store's address (a
  * proxy); `pauseAfterParts` pauses after that many parts and returns. `window.partsUploaded` counts
  * parts as they land. Returns `{ ok, result | error and isPartwiseError, events, retries, ms, paused,
- * checkpointKept }` (`events`: how many `progress` and `part` events, the states in order; `error`:
+ * checkpointKept }` (`events`: how many `progress` and `part` events, the states in order, the `replaced` details; `error`:
  * the error's own fields, `name` and `message`); a failed upload is aborted on the server after its
  * checkpoint was looked at, unless `abortOnFailure` is false. With `input` (a selector), the file
  * is the one chosen in that `<input type=file>` instead. `target` names the development backend's
@@ -178,7 +178,8 @@ export function uploadInPage(page, spec) {
         ...options,
       });
       const task = uploader.upload(file, { ...object, key });
-      const events = { progress: 0, part: 0, states: [] };
+      const events = { progress: 0, part: 0, states: [], replaced: [] };
+      task.addEventListener('replaced', ({ detail }) => events.replaced.push(detail));
       const retries = [];
       task.addEventListener('progress', () => {
         events.progress += 1;

@@ -168,8 +168,12 @@ impl Fleet {
                         |input| !matches!(input, Input::Answer { id: i, .. } | Input::Hashed { id: i, .. } if *i == id),
                     );
                 }
-                Command::LoadCheckpoint(_) => inputs.push_back(Input::CheckpointLoaded(None)),
-                Command::SaveCheckpoint(_) | Command::DeleteCheckpoint(_) | Command::WaitOnline => {}
+                Command::Lock { .. } => inputs.push_back(Input::Locked),
+                Command::LoadCheckpoints { .. } => inputs.push_back(Input::CheckpointsLoaded(Vec::new())),
+                Command::SaveCheckpoint(_)
+                | Command::DeleteCheckpoint(_)
+                | Command::Unlock { .. }
+                | Command::WaitOnline => {}
                 Command::Sleep { until_ms } => {
                     let wake = &mut self.tasks[n].wake;
                     *wake = Some(wake.filter(|w| *w > self.now).map_or(until_ms, |w| w.min(until_ms)));

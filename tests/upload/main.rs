@@ -6,6 +6,7 @@ mod budget;
 mod callbacks;
 mod encryption;
 mod server;
+mod tabs;
 
 use partwise::Provider;
 use partwise::actions::{ContentDisposition, DispositionType, ObjectOptions, Operation};
@@ -372,7 +373,7 @@ fn a_complete_carried_out_as_the_browser_went_offline_is_checked_on_the_object()
 fn an_abort_before_the_stored_upload_is_known_aborts_it_once_it_is() {
     for (moment, reached) in [
         ("fingerprinting", (|w: &World| w.log.iter().any(|c| matches!(c, Command::Hash { .. }))) as fn(&World) -> bool),
-        ("loading the checkpoint", |w| w.log.iter().any(|c| matches!(c, Command::LoadCheckpoint(_)))),
+        ("loading the checkpoint", |w| w.log.iter().any(|c| matches!(c, Command::LoadCheckpoints { .. }))),
         ("listing its parts", |w| w.count(Operation::ListParts) >= 1),
     ] {
         let mut world = interrupted(2);

@@ -110,6 +110,13 @@ pub(crate) struct World {
     pub(crate) credentials_faults: VecDeque<CallbackFault>,
     /// What the next calls of the `presign` callback do instead of answering.
     pub(crate) presign_faults: VecDeque<CallbackFault>,
+    /// Another tab holds the Web Lock: a lock request is answered `LockBusy` and waits (the test
+    /// hands `Locked` in).
+    pub(crate) lock_held_elsewhere: bool,
+    /// The names of the locks asked for.
+    pub(crate) locks: Vec<String>,
+    /// The names of the locks let go.
+    pub(crate) unlocks: Vec<String>,
     pending: VecDeque<Input>,
     operations: BTreeMap<JobId, Operation>,
     wake: Option<u64>,
@@ -292,6 +299,9 @@ impl World {
             cached_credentials: None,
             credentials_faults: VecDeque::new(),
             presign_faults: VecDeque::new(),
+            lock_held_elsewhere: false,
+            locks: Vec::new(),
+            unlocks: Vec::new(),
             pending: VecDeque::new(),
             operations: BTreeMap::new(),
             wake: None,
@@ -416,8 +426,16 @@ impl World {
                     None => Input::Hashed { id, md5: self.file.digest(&ranges) },
                 }),
                 Command::Cancel(id) => self.pending.retain(|input| input_id(input) != Some(id)),
-                Command::LoadCheckpoint(id) => {
-                    self.pending.push_back(Input::CheckpointLoaded(self.checkpoints.get(&id).cloned()));
+                Command::Lock { name } => {
+                    self.locks.push(name);
+                    let answer = if self.lock_held_elsewhere { Input::LockBusy } else { Input::Locked };
+                    self.pending.push_back(answer);
+                }
+                Command::Unlock { name } => self.unlocks.push(name),
+                Command::LoadCheckpoints { destination } => {
+                    let records = self.checkpoints.iter().filter(|(id, _)| id.starts_with(&destination));
+                    let records = records.map(|(_, record)| record.clone()).collect();
+                    self.pending.push_back(Input::CheckpointsLoaded(records));
                 }
                 Command::SaveCheckpoint(checkpoint) => {
                     self.checkpoints.insert(checkpoint.id(), checkpoint);

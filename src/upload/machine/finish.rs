@@ -47,6 +47,8 @@ impl Upload {
             }
             Job::Initiate if self.aborting => self.finish(Err(Error::Aborted)),
             Job::Abort if no_such_upload => self.aborted(),
+            Job::Replace(old) if no_such_upload => self.replaced(&old, client),
+            Job::Replace(_) => self.replace_settled(client),
             Job::Abort => self.fail(resume::abort_failed(error)),
             _ => self.fail(error),
         }
@@ -101,6 +103,7 @@ impl Upload {
         }
         self.cancel_parts();
         self.out.push(Command::Emit(Event::State(TaskState::Paused)));
+        self.release_lock_while_paused();
     }
 
     pub(super) fn resume(&mut self) {
@@ -112,7 +115,10 @@ impl Upload {
         if let Some(session) = self.session.as_mut() {
             session.resume();
         }
-        self.out.push(Command::Emit(Event::State(TaskState::Uploading)));
+        let waiting = matches!(self.phase, Phase::Locking { busy: true, .. } | Phase::Relocking { busy: true });
+        let state = if waiting { TaskState::Waiting } else { TaskState::Uploading };
+        self.out.push(Command::Emit(Event::State(state)));
+        self.relock();
     }
 
     /// Cancels hashes and part uploads; the parts go back in line.
@@ -165,9 +171,21 @@ impl Upload {
         for id in listing {
             self.cancel(id);
         }
+        // Waiting for another tab's upload of the file: that upload is the other tab's.
+        if let Phase::Locking { busy: true, .. } | Phase::Relocking { busy: true } = self.phase {
+            return self.finish(Err(Error::Aborted));
+        }
         // Until the stored checkpoint is read, the upload this file would resume is not known: it
-        // is aborted once it is (`loaded`).
-        let finding = matches!(self.phase, Phase::Fingerprinting | Phase::Loading { .. });
+        // is aborted once it is (`proceed`).
+        let finding = matches!(
+            self.phase,
+            Phase::Fingerprinting
+                | Phase::Locking { .. }
+                | Phase::Relocking { .. }
+                | Phase::Loading { .. }
+                | Phase::Rechecking
+                | Phase::Replacing { .. }
+        );
         if !finding && !self.jobs.values().any(|job| matches!(job, Job::Initiate | Job::Complete | Job::Head)) {
             self.abort_now(client);
         }

@@ -99,6 +99,8 @@ enum Job {
     Head,
     /// AbortMultipartUpload.
     Abort,
+    /// AbortMultipartUpload of the key's stored upload of another file.
+    Replace(Box<Checkpoint>),
 }
 
 #[derive(Clone, Debug)]
@@ -107,8 +109,16 @@ enum Phase {
     New,
     /// Hashing the fingerprint sample.
     Fingerprinting,
-    /// Waiting for the stored checkpoint.
+    /// Waiting for the lock of this file and key; `busy`: another tab holds it.
+    Locking { fresh: Checkpoint, busy: bool },
+    /// Waiting for the key's stored checkpoints.
     Loading { fresh: Checkpoint },
+    /// Resumed after a pause that let the lock go: waiting for it again.
+    Relocking { busy: bool },
+    /// The lock is back: checking that no other tab changed the stored record meanwhile.
+    Rechecking,
+    /// Aborting the key's stored uploads of other files; then `stored` (this file's) is resumed.
+    Replacing { fresh: Checkpoint, stored: Option<Box<Checkpoint>> },
     /// Asking the service which parts of the stored upload it holds.
     Listing(Box<Listing>),
     /// Hashing, sending and completing.
@@ -147,6 +157,10 @@ pub struct Upload {
     jobs: BTreeMap<JobId, Job>,
     next_id: u64,
     record: Option<Checkpoint>,
+    /// The record this upload started with (no upload id yet), once the file is fingerprinted.
+    fresh: Option<Checkpoint>,
+    /// Whether this upload holds (or asked for) its Web Lock.
+    lock_held: bool,
     progress: Progress,
     progress_sent_ms: u64,
     out: Vec<Command>,
@@ -191,6 +205,8 @@ impl Upload {
             jobs: BTreeMap::new(),
             next_id: 0,
             record: None,
+            fresh: None,
+            lock_held: false,
             progress_sent_ms: 0,
             out: Vec::new(),
             paused: false,
@@ -313,6 +329,9 @@ impl Upload {
             }),
             Job::Head => HeadObject::parse(response, profile).map(|head| self.verify(&head, now_ms, client)),
             Job::Abort => AbortMultipartUpload::parse(response, profile).map(|()| self.aborted()),
+            Job::Replace(ref old) => {
+                AbortMultipartUpload::parse(response, profile).map(|()| self.replaced(old, client))
+            }
             Job::Sample | Job::Hash(_) => Ok(()),
         };
         match outcome {
@@ -468,7 +487,9 @@ impl Machine for Upload {
                     self.request_failed(id, failure, now_ms, client);
                 }
             }
-            Input::CheckpointLoaded(stored) => self.loaded(stored, client),
+            Input::LockBusy => self.lock_busy(),
+            Input::Locked => self.locked(),
+            Input::CheckpointsLoaded(stored) => self.loaded(stored, client),
             Input::Online => self.requests.online(),
             Input::Pause => self.pause(),
             Input::Resume => self.resume(),

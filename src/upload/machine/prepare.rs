@@ -2,7 +2,8 @@
 //! still holds for it; then the part scheduler starts.
 
 use super::{Job, Listing, Phase, Upload, ms};
-use crate::actions::{Action, ListParts, ListedPart};
+use crate::actions::{AbortMultipartUpload, Action, ListParts, ListedPart};
+use crate::error::Error;
 use crate::upload::checkpoint::{Checkpoint, Fingerprint, SCHEMA};
 use crate::upload::client::Client;
 use crate::upload::commands::{Command, JobId};
@@ -42,14 +43,17 @@ impl Upload {
         self.session = Some(session);
         self.record = record;
         self.phase = Phase::Running;
+        self.release_lock_while_paused();
     }
 
     pub(super) fn hashed(&mut self, id: JobId, md5: [u8; 16], now_ms: u64, client: &Client) {
         match self.jobs.remove(&id) {
             Some(Job::Sample) => {
                 let fresh = self.fresh_record(hex::encode(md5), client);
-                self.out.push(Command::LoadCheckpoint(fresh.id()));
-                self.phase = Phase::Loading { fresh };
+                self.out.push(Command::Lock { name: fresh.lock_name() });
+                self.lock_held = true;
+                self.fresh = Some(fresh.clone());
+                self.phase = Phase::Locking { fresh, busy: false };
             }
             Some(Job::Hash(number)) => {
                 let kept = self.session.as_mut().is_some_and(|s| s.hashed(number, md5));
@@ -87,8 +91,136 @@ impl Upload {
         }
     }
 
-    pub(super) fn loaded(&mut self, stored: Option<Checkpoint>, client: &Client) {
+    /// Another tab uploads this file to this key: wait for it (an abort meanwhile leaves its
+    /// upload alone).
+    pub(super) fn lock_busy(&mut self) {
+        let (Phase::Locking { busy, .. } | Phase::Relocking { busy }) = &mut self.phase else { return };
+        *busy = true;
+        if self.aborting {
+            return self.finish(Err(Error::Aborted));
+        }
+        if !self.paused {
+            self.out.push(Command::Emit(Event::State(TaskState::Waiting)));
+        }
+    }
+
+    /// The lock is held: no other tab uploads this file to this key; read the key's records.
+    pub(super) fn locked(&mut self) {
+        let (fresh, busy) = match std::mem::replace(&mut self.phase, Phase::Running) {
+            Phase::Locking { fresh, busy } => {
+                self.phase = Phase::Loading { fresh: fresh.clone() };
+                (fresh, busy)
+            }
+            Phase::Relocking { busy } => {
+                self.phase = Phase::Rechecking;
+                let Some(fresh) = self.fresh.clone() else { return };
+                (fresh, busy)
+            }
+            other => {
+                self.phase = other;
+                return;
+            }
+        };
+        if busy && !self.paused && !self.aborting {
+            self.out.push(Command::Emit(Event::State(TaskState::Uploading)));
+        }
+        self.out.push(Command::LoadCheckpoints { destination: fresh.destination() });
+    }
+
+    /// A paused upload lets its lock go, so another tab may go on with the file meanwhile.
+    pub(super) fn release_lock_while_paused(&mut self) {
+        if !(self.paused && self.lock_held && matches!(self.phase, Phase::Running)) {
+            return;
+        }
+        if let Some(fresh) = &self.fresh {
+            self.out.push(Command::Unlock { name: fresh.lock_name() });
+        }
+        self.lock_held = false;
+    }
+
+    /// Resumed after letting the lock go: the lock first, then the stored record again.
+    pub(super) fn relock(&mut self) {
+        if self.lock_held || !matches!(self.phase, Phase::Running) {
+            return;
+        }
+        let Some(fresh) = &self.fresh else { return };
+        self.out.push(Command::Lock { name: fresh.lock_name() });
+        self.lock_held = true;
+        self.phase = Phase::Relocking { busy: false };
+    }
+
+    /// The stored record after the lock came back: unchanged, the upload goes on where it was;
+    /// changed or gone (another tab went on with it), the upload starts over from what is stored.
+    fn rechecked(&mut self, mine: Option<Checkpoint>, client: &Client) {
+        self.phase = Phase::Running;
+        if mine == self.record {
+            if self.aborting {
+                return self.abort_now(client);
+            }
+            return self.release_lock_while_paused();
+        }
+        let ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        for id in ids {
+            self.cancel(id);
+        }
+        let Some(mut fresh) = self.fresh.clone() else { return };
+        // Planned as the upload it resumed was, in case it starts over.
+        fresh.part_size = self.plan.part_size;
+        self.session = None;
+        self.record = None;
+        self.proceed(fresh, mine, client);
+    }
+
+    /// The key's stored records: this file's is resumed; the uploads of other files to the key are
+    /// aborted on the server first (a new file replaces them; nothing is left behind).
+    pub(super) fn loaded(&mut self, records: Vec<Checkpoint>, client: &Client) {
+        if let Phase::Rechecking = self.phase {
+            let fresh_id = self.fresh.as_ref().map(Checkpoint::id);
+            let mine = records.into_iter().find(|r| Some(r.id()) == fresh_id);
+            return self.rechecked(mine, client);
+        }
         let Phase::Loading { fresh } = std::mem::replace(&mut self.phase, Phase::Running) else { return };
+        let (mine, others): (Vec<Checkpoint>, Vec<Checkpoint>) =
+            records.into_iter().filter(|r| r.same_destination(&fresh)).partition(|r| r.id() == fresh.id());
+        let stored = mine.into_iter().next();
+        let replaced: Vec<Checkpoint> = others.into_iter().filter(|r| !r.upload_id.trim().is_empty()).collect();
+        if replaced.is_empty() {
+            return self.proceed(fresh, stored, client);
+        }
+        self.phase = Phase::Replacing { fresh, stored: stored.map(Box::new) };
+        for old in replaced {
+            let abort = AbortMultipartUpload { key: old.key.clone(), upload_id: old.upload_id.clone() };
+            match abort.request(client.bucket.profile()) {
+                Ok(request) => {
+                    let id = self.job(Job::Replace(Box::new(old)));
+                    self.requests.start(id, AbortMultipartUpload::OPERATION, request);
+                }
+                Err(error) => return self.fail(error),
+            }
+        }
+    }
+
+    /// A replaced upload is gone from the server: its record goes, and the app is told.
+    pub(super) fn replaced(&mut self, old: &Checkpoint, client: &Client) {
+        self.out.push(Command::DeleteCheckpoint(old.id()));
+        let (key, upload_id) = (old.key.clone(), old.upload_id.clone());
+        self.out.push(Command::Emit(Event::Replaced { key, upload_id }));
+        self.replace_settled(client);
+    }
+
+    /// Once every replaced upload is settled (aborted, or its abort failed and its record kept for
+    /// `checkpoints()`), this upload goes on.
+    pub(super) fn replace_settled(&mut self, client: &Client) {
+        if self.jobs.values().any(|job| matches!(job, Job::Replace(_))) {
+            return;
+        }
+        if let Phase::Replacing { fresh, stored } = std::mem::replace(&mut self.phase, Phase::Running) {
+            self.proceed(fresh, stored.map(|s| *s), client);
+        }
+    }
+
+    /// Resumes `stored` when it is this file's upload, else starts afresh.
+    fn proceed(&mut self, fresh: Checkpoint, stored: Option<Checkpoint>, client: &Client) {
         let profile = client.bucket.profile();
         let adopted = stored.and_then(|stored| resume::adopt(&fresh, stored, profile));
         if self.aborting {
@@ -99,7 +231,7 @@ impl Upload {
                     self.record = Some(stored);
                     self.abort_upload(upload_id, client);
                 }
-                None => self.finish(Err(crate::error::Error::Aborted)),
+                None => self.finish(Err(Error::Aborted)),
             };
         }
         match adopted {

@@ -1,0 +1,101 @@
+// Many tabs, in headless Chromium against the test SeaweedFS: two pages of one browser context
+// (shared IndexedDB and Web Locks) uploading the same file to the same key, and another file given
+// for a key whose upload is stored. Bytes are always read back.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  abortUnfinished,
+  launchChromium,
+  md5,
+  pseudoRandom,
+  readObject,
+  startDevServer,
+  throttleUploads,
+  unfinishedUploads,
+  uploadInPage,
+} from './browser.mjs';
+
+const MIB = 1024 * 1024;
+let server;
+let browser;
+let blank;
+
+before(async () => {
+  ({ server, blank } = await startDevServer());
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** The part numbers of `page`'s UploadPart requests (`sent`) and of those answered 200 (`stored`). */
+function countParts(page) {
+  const parts = { sent: [], stored: [] };
+  const number = (url) => Number(new URL(url).searchParams.get('partNumber'));
+  page.on(
+    'request',
+    (r) => r.method() === 'PUT' && r.url().includes('partNumber=') && parts.sent.push(number(r.url())),
+  );
+  page.on('response', (r) => {
+    const request = r.request();
+    if (request.method() === 'PUT' && request.url().includes('partNumber=') && r.status() === 200)
+      parts.stored.push(number(request.url()));
+  });
+  return parts;
+}
+
+for (const stop of ['closes', 'pauses']) {
+  test(`a second tab uploading the same file to the same key waits until the first ${stop}, then sends only the parts left`, async () => {
+    const context = await browser.newContext();
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    await Promise.all([first.goto(blank), second.goto(blank)]);
+    const [firstParts, secondParts] = [countParts(first), countParts(second)];
+    await throttleUploads(first, 8 * MIB);
+    await throttleUploads(second, 8 * MIB);
+    const key = `tabs/same-${stop}-${Date.now()}.bin`;
+    const size = 23 * MIB + 5;
+    const spec = { key, size, seed: 41, options: { concurrency: 1 } };
+    // Both tabs upload at once; the first stops after two parts: its tab closes, or it pauses.
+    const firstRun = uploadInPage(first, stop === 'pauses' ? { ...spec, pauseAfterParts: 2 } : spec).catch((error) => ({
+      closed: String(error),
+    }));
+    while (firstParts.sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const secondRun = uploadInPage(second, spec);
+    while (firstParts.stored.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(secondParts.sent.length, 0, 'the second tab sends nothing while the first uploads');
+    if (stop === 'closes') await first.close();
+    else assert.ok((await firstRun).paused, 'the first tab paused');
+    const run = await secondRun;
+    assert.ok(run.ok, JSON.stringify(run.error));
+    assert.deepEqual(run.events.states, ['uploading', 'waiting', 'uploading', 'complete']);
+    const again = secondParts.sent.filter((n) => firstParts.stored.includes(n));
+    assert.deepEqual(again, [], `the second tab sent ${secondParts.sent}; the first stored ${firstParts.stored}`);
+    assert.equal(run.result.parts, 5);
+    assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 41)), 'the object is the file');
+    await abortUnfinished(key);
+    await context.close();
+  });
+}
+
+test('another file for a key with a stored upload aborts that upload and fires replaced', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(blank);
+  const key = `tabs/replaced-${Date.now()}.bin`;
+  const size = 12 * MIB;
+  const first = await uploadInPage(page, { key, size, seed: 42, pauseAfterParts: 1, options: { concurrency: 1 } });
+  assert.ok(first.ok && first.paused, JSON.stringify(first));
+  const [old] = await unfinishedUploads(key);
+  assert.ok(old, 'the first file has an upload on the server');
+  const run = await uploadInPage(page, { key, size, seed: 43 });
+  assert.ok(run.ok, JSON.stringify(run.error));
+  assert.deepEqual(run.events.replaced, [{ key, uploadId: old.uploadId }]);
+  const listed = (await unfinishedUploads(key)).map((u) => u.uploadId);
+  assert.ok(!listed.includes(old.uploadId), `the old upload is still listed: ${listed}`);
+  assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 43)), 'the object is the new file');
+  await abortUnfinished(key);
+  await context.close();
+});
