@@ -48,7 +48,7 @@ pub(crate) fn request(name: &str, report: impl Fn(Input) + 'static) -> HeldLock 
     let (first_state, first_report, name_owned, locks_again) =
         (state.clone(), report.clone(), name.to_owned(), locks.clone());
     let first = Closure::once_into_js(move |lock: JsValue| -> JsValue {
-        if !lock.is_null() {
+        if !lock.is_null() || first_state.done.get() {
             return hold(&first_state, &first_report);
         }
         first_report(Input::LockBusy);
