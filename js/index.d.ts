@@ -70,8 +70,12 @@ export interface UploaderOptionsBase {
   maxRequests?: number;
   /** How failed requests are retried: exponential backoff with jitter. */
   retry?: RetryOptions;
-  /** Content-MD5 on every part (default `'md5'`). */
-  checksum?: 'md5' | 'none';
+  /**
+   * What every part carries (default `'md5'`): Content-MD5, or (S3 only) one of S3's flexible
+   * checksums; with a CRC the object's CRC, combined from the parts', is checked on Complete
+   * (a mismatch fails with `IntegrityError`).
+   */
+  checksum?: 'md5' | 'crc32' | 'crc32c' | 'crc64nvme' | 'sha256' | 'none';
   /** Resume after a reload from IndexedDB checkpoints (default true). */
   checkpoints?: boolean;
   /** Hashing Web Workers (default: half of hardwareConcurrency, 1 to 4). */
@@ -218,7 +222,8 @@ export type ErrorCode =
   | 'NetworkError'
   | 'Aborted'
   | 'CredentialsError'
-  | 'BrowserError';
+  | 'BrowserError'
+  | 'IntegrityError';
 
 export interface PartwiseErrorInit {
   code: ErrorCode;

@@ -31,6 +31,7 @@ const ERROR_CODES = new Set([
   'Aborted',
   'CredentialsError',
   'BrowserError',
+  'IntegrityError',
 ]);
 
 /** The one error type: every failure has a stable `code`, and service failures their details. */

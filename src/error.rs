@@ -15,6 +15,7 @@ pub const CODES: &[&str] = &[
     "Aborted",
     "CredentialsError",
     "BrowserError",
+    "IntegrityError",
 ];
 
 /// Result alias used across the crate.
@@ -75,6 +76,12 @@ pub enum Error {
         /// The browser's description of the failure.
         message: String,
     },
+    /// The stored object's checksum, as the service reported it, is not the one of the file's
+    /// bytes: the object is damaged (it stays stored; the app decides whether to delete it).
+    Integrity {
+        /// Which checksum differs, and both values.
+        message: String,
+    },
 }
 
 /// An error answer from the storage service.
@@ -128,6 +135,7 @@ impl Error {
             Error::Aborted => "Aborted",
             Error::Credentials { .. } => "CredentialsError",
             Error::Browser { .. } => "BrowserError",
+            Error::Integrity { .. } => "IntegrityError",
         }
     }
 
@@ -207,6 +215,7 @@ impl fmt::Display for Error {
             Error::Aborted => f.write_str("the upload was aborted"),
             Error::Credentials { message, .. } => write!(f, "credentials: {message}"),
             Error::Browser { message } => write!(f, "browser error: {message}"),
+            Error::Integrity { message } => write!(f, "integrity check failed: {message}"),
         }
     }
 }
@@ -258,6 +267,7 @@ mod tests {
             Error::Aborted,
             Error::Credentials { message: "m".into(), retryable: true },
             Error::Browser { message: "m".into() },
+            Error::Integrity { message: "m".into() },
         ];
         for error in &all {
             match error {
@@ -270,7 +280,8 @@ mod tests {
                 | Error::Network { .. }
                 | Error::Aborted
                 | Error::Credentials { .. }
-                | Error::Browser { .. } => {}
+                | Error::Browser { .. }
+                | Error::Integrity { .. } => {}
             }
         }
         all

@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod bucket;
+pub mod checksum;
 pub mod endpoint;
 pub mod error;
 pub mod hash;

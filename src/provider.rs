@@ -133,6 +133,10 @@ pub struct Profile {
     /// so (`providers.md` §2.5, S3); §3.5 OSS, §4.5 OBS, §5.6 NOS and §6.4 KS3 do not, so there the
     /// check is skipped. Even on S3 it holds only for unencrypted and SSE-S3 objects (§1, item 6).
     pub complete_etag_is_md5_of_md5s: bool,
+    /// Whether the service takes S3's flexible checksums (`x-amz-checksum-*`): S3 only.
+    pub flexible_checksums: bool,
+    /// The header that reports the stored object's CRC-64/ECMA (OSS, KS3).
+    pub crc64_ecma_header: Option<&'static str>,
     /// Where the typed object options go.
     pub object_headers: ObjectHeaderNames,
     /// Server-side encryption.
@@ -156,6 +160,8 @@ const S3: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::AwsV4],
     complete_etag_is_md5_of_md5s: true,
+    flexible_checksums: true,
+    crc64_ecma_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-amz-storage-class"),
         acl: Some("x-amz-acl"),
@@ -194,6 +200,8 @@ const OSS: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::OssV4, Scheme::OssV1],
     complete_etag_is_md5_of_md5s: false,
+    flexible_checksums: false,
+    crc64_ecma_header: Some("x-oss-hash-crc64ecma"),
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-oss-storage-class"),
         acl: Some("x-oss-object-acl"),
@@ -223,6 +231,8 @@ const OBS: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Obs],
     complete_etag_is_md5_of_md5s: false,
+    flexible_checksums: false,
+    crc64_ecma_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-obs-storage-class"),
         acl: Some("x-obs-acl"),
@@ -257,6 +267,8 @@ const NOS: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Nos],
     complete_etag_is_md5_of_md5s: false,
+    flexible_checksums: false,
+    crc64_ecma_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-nos-storage-class"),
         acl: None,
@@ -288,6 +300,8 @@ const KS3: Profile = Profile {
     default_part_size: 8 * MIB,
     schemes: &[Scheme::Ks3V4, Scheme::Ks3V2],
     complete_etag_is_md5_of_md5s: false,
+    flexible_checksums: false,
+    crc64_ecma_header: Some("x-kss-checksum-crc64ecma"),
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-kss-storage-class"),
         acl: Some("x-kss-acl"),

@@ -88,8 +88,8 @@ fn complete() {
         key: "k".into(),
         upload_id: "id".into(),
         parts: vec![
-            CompletedPart { part_number: 2, etag: "\"b\"".into() },
-            CompletedPart { part_number: 1, etag: "\"a\"".into() },
+            CompletedPart { part_number: 2, etag: "\"b\"".into(), checksum: None },
+            CompletedPart { part_number: 1, etag: "\"a\"".into(), checksum: None },
         ],
     };
     let req = c.request(s3).expect("valid");

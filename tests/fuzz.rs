@@ -129,7 +129,7 @@ proptest! {
                 UploadPart { key: key.clone(), upload_id: upload_id.clone(), part_number, offset: 0, size: 1, content_md5: None }.request(profile),
                 ListParts { key: key.clone(), upload_id: upload_id.clone(), max_parts: Some(part_number), part_number_marker: Some(part_number) }.request(profile),
                 AbortMultipartUpload { key: key.clone(), upload_id: upload_id.clone() }.request(profile),
-                CompleteMultipartUpload { key: key.clone(), upload_id: upload_id.clone(), parts: vec![CompletedPart { part_number, etag: meta_value.clone() }] }.request(profile),
+                CompleteMultipartUpload { key: key.clone(), upload_id: upload_id.clone(), parts: vec![CompletedPart { part_number, etag: meta_value.clone(), checksum: None }] }.request(profile),
                 ListMultipartUploads { prefix: Some(key.clone()), key_marker: Some(meta_value.clone()), ..Default::default() }.request(profile),
             ];
             for request in requests.into_iter().flatten() {

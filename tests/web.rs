@@ -77,7 +77,7 @@ async fn multipart_round_trip_with_header_signing() {
         let upload = part(&key, &upload_id, spec.number, spec.offset, spec.size, bytes);
         let etag = run(&bucket, upload.request(profile), Some(&file), UploadPart::parse).await.expect("part stored");
         assert!(etag_matches_md5(&etag, &md5(bytes)), "ETag {etag} is the part's MD5");
-        parts.push(CompletedPart { part_number: spec.number, etag });
+        parts.push(CompletedPart { part_number: spec.number, etag, checksum: None });
     }
 
     let list =
@@ -120,8 +120,11 @@ async fn upload_part_through_a_presigned_url() {
     let etag = UploadPart::parse(&send(&presigned, Some(&file)).await.expect("fetch"), profile).expect("part stored");
     assert!(etag_matches_md5(&etag, &md5(&data)));
 
-    let complete =
-        CompleteMultipartUpload { key: key.clone(), upload_id, parts: vec![CompletedPart { part_number: 1, etag }] };
+    let complete = CompleteMultipartUpload {
+        key: key.clone(),
+        upload_id,
+        parts: vec![CompletedPart { part_number: 1, etag, checksum: None }],
+    };
     run(&bucket, complete.request(profile), None, CompleteMultipartUpload::parse).await.expect("completed");
     assert!(read_object(&key).await == data);
 }
@@ -171,7 +174,7 @@ async fn hash_pool_matches_the_core_md5() {
 async fn futures_join(pool: &partwise::web::HashPool, blobs: &[web_sys::Blob]) -> Vec<[u8; 16]> {
     let mut out = Vec::new();
     for b in blobs {
-        out.push(pool.md5(b).await.expect("digest").expect("the workers run"));
+        out.push(pool.md5(b, None).await.expect("digest").expect("the workers run").0);
     }
     out
 }

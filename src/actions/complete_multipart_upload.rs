@@ -1,6 +1,7 @@
 //! CompleteMultipartUpload: `POST /key?uploadId=ID` with the list of parts.
 
 use super::{Action, Operation, check, checked_key, checked_part_number, checked_upload_id, provider_error, request};
+use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::hash::{encode_md5, md5};
 use crate::http::{Body, Method, Request, Response};
@@ -14,6 +15,8 @@ pub struct CompletedPart {
     pub part_number: u16,
     /// The `ETag` exactly as the service returned it.
     pub etag: String,
+    /// The part's flexible checksum (base64), listed as `<ChecksumCRC32>`… (S3).
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
 }
 
 /// Joins the uploaded parts into the object. Part numbers must be unique; they are sent ascending.
@@ -38,6 +41,9 @@ pub struct CompletedUpload {
     pub key: String,
     /// The object's `ETag` (`"<md5 of part md5s>-<n>"` on S3).
     pub etag: String,
+    /// The object's flexible checksums the service reported, from the result's `<ChecksumCRC32>`…
+    /// or the `x-amz-checksum-*` headers.
+    pub checksums: Vec<(ChecksumAlgorithm, String)>,
 }
 
 impl Action for CompleteMultipartUpload {
@@ -63,10 +69,15 @@ impl Action for CompleteMultipartUpload {
         for part in parts {
             checked_part_number(part.part_number, profile)?;
             body.push_str(&format!(
-                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>",
+                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>",
                 part.part_number,
                 xml::escape(&part.etag)
             ));
+            if let Some((algorithm, value)) = &part.checksum {
+                let element = algorithm.element();
+                body.push_str(&format!("<{element}>{}</{element}>", xml::escape(value)));
+            }
+            body.push_str("</Part>");
         }
         body.push_str("</CompleteMultipartUpload>");
         let query = vec![("uploadId".into(), checked_upload_id(&self.upload_id)?)];
@@ -92,7 +103,15 @@ impl Action for CompleteMultipartUpload {
             Some("CompleteMultipartUploadResult") => {
                 let r = xml::parse(body, "CompleteMultipartUpload")?;
                 let field = |name| r.field(name).unwrap_or_default().to_owned();
+                let checksums = ChecksumAlgorithm::ALL
+                    .into_iter()
+                    .filter_map(|algorithm| {
+                        let value = r.field(&algorithm.element()).or_else(|| response.header(&algorithm.header()));
+                        value.map(|v| (algorithm, v.trim().to_owned())).filter(|(_, v)| !v.is_empty())
+                    })
+                    .collect();
                 Ok(CompletedUpload {
+                    checksums,
                     location: field("Location"),
                     bucket: field("Bucket"),
                     key: field("Key"),

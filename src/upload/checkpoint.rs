@@ -57,6 +57,9 @@ pub struct DonePart {
     /// MD5, so a resume checks the file against this. A digest of a part, not a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
+    /// Base64 flexible checksum of the bytes sent (`x-amz-checksum-*`), when one is chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 impl DonePart {
@@ -229,8 +232,8 @@ mod tests {
                 sample_md5: "00".repeat(16),
             },
             parts: vec![
-                DonePart { number: 1, size: 10, etag: "\"aa\"".into(), md5: None },
-                DonePart { number: 3, size: 5, etag: "\"cc\"".into(), md5: Some("cc".repeat(16)) },
+                DonePart { number: 1, size: 10, etag: "\"aa\"".into(), md5: None, checksum: None },
+                DonePart { number: 3, size: 5, etag: "\"cc\"".into(), md5: Some("cc".repeat(16)), checksum: None },
             ],
             created_at: 1_700_000_000_000,
         }
@@ -258,9 +261,9 @@ mod tests {
         let old = checkpoint().to_json().replace("\"schema\":1", "\"schema\":0");
         assert!(Checkpoint::from_json(&old).expect_err("old").to_string().contains("schema 0"));
         for bad_part in [
-            DonePart { number: 4, size: 5, etag: "e".into(), md5: None },
-            DonePart { number: 2, size: 9, etag: "e".into(), md5: None },
-            DonePart { number: 2, size: 10, etag: "e".into(), md5: Some("not hex".into()) },
+            DonePart { number: 4, size: 5, etag: "e".into(), md5: None, checksum: None },
+            DonePart { number: 2, size: 9, etag: "e".into(), md5: None, checksum: None },
+            DonePart { number: 2, size: 10, etag: "e".into(), md5: Some("not hex".into()), checksum: None },
         ] {
             let c = Checkpoint { parts: vec![bad_part], ..checkpoint() };
             assert!(Checkpoint::from_json(&c.to_json()).is_err());

@@ -6,6 +6,7 @@ use super::client::{Client, FetchedCredentials, Presigned};
 use super::events::Event;
 use crate::actions::Operation;
 use crate::bucket::SignedRequest;
+use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
@@ -40,12 +41,15 @@ pub enum Command {
         /// The job.
         id: JobId,
     },
-    /// Hash these byte ranges of the file, in order, as one MD5 → [`Input::Hashed`].
+    /// Hash these byte ranges of the file, in order, as one MD5 (and with `checksum` as well)
+    /// → [`Input::Hashed`].
     Hash {
         /// The job.
         id: JobId,
         /// `(offset, len)` ranges.
         ranges: Vec<(u64, u64)>,
+        /// A flexible checksum to compute in the same pass.
+        checksum: Option<ChecksumAlgorithm>,
     },
     /// Stop this job; nothing more is reported for it.
     Cancel(JobId),
@@ -113,6 +117,8 @@ pub enum Input {
         id: JobId,
         /// The MD5 of the ranges.
         md5: [u8; 16],
+        /// The asked-for flexible checksum of the ranges (big-endian).
+        checksum: Option<Vec<u8>>,
     },
     /// The app's `credentials` callback answered.
     Credentials {

@@ -2,6 +2,7 @@
 //! wrapper's documentation and the TypeScript declarations are checked against these values.
 
 use super::retry::RetryPolicy;
+use crate::checksum::Checksum;
 
 /// The options that shape an upload. `Default` holds every default of the public API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,8 +16,8 @@ pub struct Config {
     pub max_requests: usize,
     /// How failed requests are retried.
     pub retry: RetryPolicy,
-    /// Whether parts carry Content-MD5 (and their ETags are checked against it).
-    pub checksum: bool,
+    /// What parts carry: Content-MD5, one of S3's flexible checksums, or nothing.
+    pub checksum: Checksum,
     /// Whether the upload keeps a checkpoint for resuming after a reload.
     pub checkpoints: bool,
     /// Hashing Workers; `None`: [`Config::default_hash_workers`] of the machine's cores.
@@ -38,7 +39,7 @@ impl Default for Config {
             concurrency: 4,
             max_requests: 6,
             retry: RetryPolicy::default(),
-            checksum: true,
+            checksum: Checksum::Md5,
             checkpoints: true,
             hash_workers: None,
             stall_timeout_ms: 30_000,

@@ -267,8 +267,11 @@ impl Session {
             && let Some(upload_id) = self.upload_id.clone()
         {
             self.completing = true;
-            let parts =
-                self.done_parts().into_iter().map(|p| CompletedPart { part_number: p.spec.number, etag: p.etag });
+            let parts = self.done_parts().into_iter().map(|p| CompletedPart {
+                part_number: p.spec.number,
+                etag: p.etag,
+                checksum: None,
+            });
             steps.push(Step::Complete { upload_id, parts: parts.collect() });
         }
         steps

@@ -12,6 +12,7 @@ use super::locks::{self, HeldLock};
 use super::store::CheckpointStore;
 use super::warnings::{Warning, warn_once};
 use super::{fetch, now_ms, xhr};
+use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::hash::md5;
 use crate::http::Body;
@@ -143,10 +144,15 @@ impl Environment {
             .clone()
     }
 
-    /// The MD5 of `blob`: in a Worker, or on the main thread where Workers cannot run.
-    async fn md5(&self, blob: &web_sys::Blob) -> Result<[u8; 16]> {
+    /// The MD5 of `blob` and its `checksum`: in a Worker, or on the main thread where Workers
+    /// cannot run.
+    async fn md5(
+        &self,
+        blob: &web_sys::Blob,
+        checksum: Option<ChecksumAlgorithm>,
+    ) -> Result<([u8; 16], Option<Vec<u8>>)> {
         if let Some(pool) = self.pool() {
-            match pool.md5(blob).await? {
+            match pool.md5(blob, checksum).await? {
                 Some(digest) => return Ok(digest),
                 None => {
                     warn_once(
@@ -159,7 +165,8 @@ impl Environment {
             }
         }
         let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| browser_error(&e))?;
-        Ok(md5(&js_sys::Uint8Array::new(&buffer).to_vec()))
+        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        Ok((md5(&bytes), checksum.map(|a| a.digest(&bytes))))
     }
 
     /// The app's credentials; one call at a time, shared by every machine waiting for it.
@@ -350,15 +357,15 @@ impl Executor {
                         Input::Credentials { id, result }
                     });
                 }
-                Command::Hash { id, ranges } => {
+                Command::Hash { id, ranges, checksum } => {
                     let (env, file) = (self.env.clone(), self.file.clone());
                     self.spawn(Some(id), async move {
                         let digest = async {
                             let file = file.ok_or_else(|| Error::invalid("file", "there is no file to hash"))?;
-                            env.md5(&blob::ranges(&file, &ranges)?).await
+                            env.md5(&blob::ranges(&file, &ranges)?, checksum).await
                         };
                         match digest.await {
-                            Ok(md5) => Input::Hashed { id, md5 },
+                            Ok((md5, checksum)) => Input::Hashed { id, md5, checksum },
                             Err(error) => Input::Failure { id, error, offline: false },
                         }
                     });

@@ -2,6 +2,7 @@
 //! wasm module's raw hashing exports below.
 
 use super::errors::browser_error;
+use crate::checksum::{ChecksumAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use md5::{Digest, Md5};
 use std::cell::RefCell;
@@ -19,7 +20,7 @@ extern "C" {
     #[wasm_bindgen(constructor, catch)]
     fn new(module: &JsValue, size: u32, chunk: u32) -> std::result::Result<JsHashPool, JsValue>;
     #[wasm_bindgen(method)]
-    fn hash(this: &JsHashPool, blob: &web_sys::Blob) -> js_sys::Promise;
+    fn hash(this: &JsHashPool, blob: &web_sys::Blob, algorithm: u32) -> js_sys::Promise;
     #[wasm_bindgen(method)]
     fn terminate(this: &JsHashPool);
 }
@@ -45,21 +46,28 @@ impl HashPool {
         Ok(Self { pool })
     }
 
-    /// The MD5 of `blob`, computed in a Worker; `None` when the Workers cannot run (they were
-    /// created but never started, as under a Content-Security-Policy without `worker-src blob:`).
+    /// The MD5 of `blob` and its `checksum`, computed in a Worker; `None` when the Workers cannot
+    /// run (they were created but never started, as under a Content-Security-Policy without
+    /// `worker-src blob:`).
     ///
     /// # Errors
     /// [`Error::Browser`] when the Blob cannot be read (the file was moved or deleted).
-    pub async fn md5(&self, blob: &web_sys::Blob) -> Result<Option<[u8; 16]>> {
-        let digest = match JsFuture::from(self.pool.hash(blob)).await {
+    pub async fn md5(
+        &self,
+        blob: &web_sys::Blob,
+        checksum: Option<ChecksumAlgorithm>,
+    ) -> Result<Option<([u8; 16], Option<Vec<u8>>)>> {
+        let digest = match JsFuture::from(self.pool.hash(blob, code(checksum))).await {
             Ok(digest) => digest,
             Err(e) if e.dyn_ref::<js_sys::Error>().is_some_and(|e| e.name() == "WorkerError") => return Ok(None),
             Err(e) => return Err(browser_error(&e)),
         };
         let digest = js_sys::Uint8Array::new(&digest).to_vec();
-        let digest =
-            digest.try_into().map_err(|_| Error::Browser { message: "the hash worker returned no digest".into() });
-        digest.map(Some)
+        let (md5, rest) = digest
+            .split_at_checked(16)
+            .ok_or_else(|| Error::Browser { message: "the hash worker returned no digest".into() })?;
+        let md5: [u8; 16] = md5.try_into().unwrap_or_default();
+        Ok(Some((md5, checksum.map(|_| rest.to_vec()))))
     }
 }
 
@@ -69,17 +77,32 @@ impl Drop for HashPool {
     }
 }
 
+/// The number the Workers get for a checksum (0: MD5 only).
+fn code(checksum: Option<ChecksumAlgorithm>) -> u32 {
+    checksum.and_then(|a| ChecksumAlgorithm::ALL.iter().position(|b| *b == a)).map_or(0, |i| i as u32 + 1)
+}
+
 thread_local! {
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static STATE: RefCell<Md5> = RefCell::new(Md5::new());
-    static DIGEST: RefCell<[u8; 16]> = const { RefCell::new([0; 16]) };
+    static CHECKSUM: RefCell<Option<Hasher>> = const { RefCell::new(None) };
+    static DIGEST: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Worker export: starts a new digest.
+/// Worker export: starts a new digest: the MD5 and the checksum numbered `algorithm` (0: none).
 #[unsafe(no_mangle)]
 #[allow(unreachable_pub)] // exported from the wasm module, not from the crate
-pub extern "C" fn partwise_md5_reset() {
+pub extern "C" fn partwise_md5_reset(algorithm: u32) {
     STATE.with_borrow_mut(|state| *state = Md5::new());
+    let chosen = ChecksumAlgorithm::ALL.get((algorithm as usize).wrapping_sub(1)).map(|a| a.hasher());
+    CHECKSUM.with_borrow_mut(|checksum| *checksum = chosen);
+}
+
+/// Worker export: the length of the digest [`partwise_md5_finish`] returned.
+#[unsafe(no_mangle)]
+#[allow(unreachable_pub)] // exported from the wasm module, not from the crate
+pub extern "C" fn partwise_digest_len() -> usize {
+    DIGEST.with_borrow(Vec::len)
 }
 
 /// Worker export: the address of a buffer of at least `len` bytes for the worker to fill.
@@ -96,16 +119,24 @@ pub extern "C" fn partwise_md5_buffer(len: usize) -> *mut u8 {
 #[unsafe(no_mangle)]
 #[allow(unreachable_pub)] // exported from the wasm module, not from the crate
 pub extern "C" fn partwise_md5_update(len: usize) {
-    BUFFER.with_borrow(|buffer| STATE.with_borrow_mut(|state| state.update(&buffer[..len.min(buffer.len())])));
+    BUFFER.with_borrow(|buffer| {
+        let bytes = &buffer[..len.min(buffer.len())];
+        STATE.with_borrow_mut(|state| state.update(bytes));
+        CHECKSUM.with_borrow_mut(|checksum| checksum.as_mut().map(|c| c.update(bytes)));
+    });
 }
 
-/// Worker export: finishes the digest and returns the address of its 16 bytes.
+/// Worker export: finishes the digest and returns the address of its bytes: the MD5's 16, then
+/// the checksum's ([`partwise_digest_len`] in all).
 #[unsafe(no_mangle)]
 #[allow(unreachable_pub)] // exported from the wasm module, not from the crate
 pub extern "C" fn partwise_md5_finish() -> *const u8 {
-    let digest = STATE.with_borrow_mut(|state| std::mem::take(state).finalize());
+    let md5 = STATE.with_borrow_mut(|state| std::mem::take(state).finalize());
+    let checksum = CHECKSUM.with_borrow_mut(Option::take).map(Hasher::finish).unwrap_or_default();
     DIGEST.with_borrow_mut(|out| {
-        out.copy_from_slice(&digest);
+        out.clear();
+        out.extend_from_slice(&md5);
+        out.extend_from_slice(&checksum);
         out.as_ptr()
     })
 }

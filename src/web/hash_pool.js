@@ -39,10 +39,10 @@ function workerMain() {
   }
   // One hasher state per instance: requests are hashed one after another, in arrival order.
   let queue;
-  const hashOne = async ({ id, blob, chunk }) => {
+  const hashOne = async ({ id, blob, chunk, algorithm }) => {
     try {
       const wasm = await ready;
-      wasm.partwise_md5_reset();
+      wasm.partwise_md5_reset(algorithm);
       for await (const bytes of chunks(blob, chunk)) {
         for (let at = 0; at < bytes.length; at += chunk) {
           const piece = bytes.subarray(at, at + chunk);
@@ -51,7 +51,8 @@ function workerMain() {
           wasm.partwise_md5_update(piece.length);
         }
       }
-      const digest = new Uint8Array(wasm.memory.buffer, wasm.partwise_md5_finish(), 16).slice();
+      const pointer = wasm.partwise_md5_finish();
+      const digest = new Uint8Array(wasm.memory.buffer, pointer, wasm.partwise_digest_len()).slice();
       self.postMessage({ id, digest });
     } catch (error) {
       self.postMessage({ id, error: String(error) });
@@ -69,7 +70,10 @@ function workerMain() {
 
 let workerUrl;
 
-/** A fixed set of hashing workers; `hash(blob)` resolves to the blob's MD5 as a Uint8Array(16). */
+/**
+ * A fixed set of hashing workers; `hash(blob, algorithm)` resolves to the blob's MD5 (16 bytes)
+ * followed by its checksum numbered `algorithm` (0: none), as one Uint8Array.
+ */
 export class HashPool {
   constructor(module, size, chunk) {
     workerUrl ??= URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
@@ -87,14 +91,14 @@ export class HashPool {
     });
   }
 
-  hash(blob) {
+  hash(blob, algorithm) {
     if (this.broken) return Promise.reject(Object.assign(new Error('the hash workers cannot run'), { name: 'WorkerError' }));
     const id = this.next++;
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     slot.busy += 1;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ id, blob, chunk: this.chunk });
+      slot.worker.postMessage({ id, blob, chunk: this.chunk, algorithm });
     });
   }
 

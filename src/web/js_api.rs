@@ -7,6 +7,7 @@ use super::set;
 use super::uploader::{TaskControl, Uploader, UploaderOptions};
 use crate::actions::{ContentDisposition, CustomerKey, DispositionType, Encryption, ObjectOptions};
 use crate::bucket::{Bucket, BucketConfig};
+use crate::checksum::Checksum;
 use crate::error::Error;
 use crate::provider::Provider;
 use crate::signing::Scheme;
@@ -253,9 +254,9 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
     };
     let checksum = match text(o, "checksum")?.as_deref() {
         None => defaults.checksum,
-        Some("md5") => true,
-        Some("none") => false,
-        Some(_) => return Err(Error::invalid("checksum", "must be 'md5' or 'none'")),
+        Some(name) => Checksum::parse(name).ok_or_else(|| {
+            Error::invalid("checksum", "must be 'md5', 'crc32', 'crc32c', 'crc64nvme', 'sha256' or 'none'")
+        })?,
     };
     let config = Config {
         part_size: number(o, "partSize", 1.0, 9_007_199_254_740_991.0)?.map(|n| n as u64),

@@ -161,7 +161,9 @@ impl Fleet {
                     let result = Ok(FetchedCredentials { credentials, expiration: None });
                     inputs.push_back(Input::Credentials { id, result });
                 }
-                Command::Hash { id, ranges } => inputs.push_back(Input::Hashed { id, md5: self.file.digest(&ranges) }),
+                Command::Hash { id, ranges, .. } => {
+                    inputs.push_back(Input::Hashed { id, md5: self.file.digest(&ranges), checksum: None });
+                }
                 Command::Cancel(id) => {
                     self.wire.retain(|(task, job, _)| (*task, *job) != (n, id));
                     inputs.retain(

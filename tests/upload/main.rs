@@ -4,6 +4,7 @@
 
 mod budget;
 mod callbacks;
+mod checksums;
 mod encryption;
 mod server;
 mod tabs;

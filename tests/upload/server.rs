@@ -4,6 +4,7 @@
 
 use partwise::actions::Operation;
 use partwise::bucket::SignedRequest;
+use partwise::checksum::ChecksumAlgorithm;
 use partwise::hash::{md5, multipart_etag};
 use partwise::http::{Body, Method, Response};
 use partwise::signing::Credentials;
@@ -37,6 +38,38 @@ impl File {
             .collect();
         md5(text.join(",").as_bytes())
     }
+
+    /// The real bytes of a range, for flexible checksums: a pattern that differs from byte to byte
+    /// (and, for parts listed in `changed`, from what it was).
+    pub(crate) fn bytes(&self, offset: u64, len: u64) -> Vec<u8> {
+        // A block of a prime length, repeated: copied, not computed byte by byte (tests hash megabytes).
+        const PERIOD: u64 = 4099;
+        let changed = self.changed.contains(&offset);
+        let block: Vec<u8> = (0..2 * PERIOD)
+            .map(|i| {
+                let byte = ((i % PERIOD).wrapping_mul(2_654_435_761) >> 13) as u8;
+                if changed { !byte } else { byte }
+            })
+            .collect();
+        let mut bytes = Vec::with_capacity(usize::try_from(len).expect("fits"));
+        let mut at = offset;
+        while at < offset + len {
+            let start = usize::try_from(at % PERIOD).expect("fits");
+            let take = usize::try_from((offset + len - at).min(PERIOD)).expect("fits");
+            bytes.extend_from_slice(&block[start..start + take]);
+            at += take as u64;
+        }
+        bytes
+    }
+
+    /// `algorithm`'s digest of the ranges, in order.
+    pub(crate) fn checksum(&self, algorithm: ChecksumAlgorithm, ranges: &[(u64, u64)]) -> Vec<u8> {
+        let mut hasher = algorithm.hasher();
+        for (offset, len) in ranges {
+            hasher.update(&self.bytes(*offset, *len));
+        }
+        hasher.finish()
+    }
 }
 
 /// What the scripted service does with one request instead of answering it normally.
@@ -68,6 +101,10 @@ type Rule = Box<dyn FnMut(Operation, &SignedRequest) -> Option<Fault>>;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StoredUpload {
     pub(crate) parts: BTreeMap<u16, (String, u64)>,
+    /// Each part's range of the file.
+    pub(crate) ranges: BTreeMap<u16, (u64, u64)>,
+    /// The flexible checksum declared on Initiate.
+    pub(crate) algorithm: Option<ChecksumAlgorithm>,
 }
 
 /// The service's state.
@@ -78,6 +115,8 @@ pub(crate) struct Service {
     pub(crate) list_page: usize,
     /// ETags that are no MD5 (S3 under SSE-KMS and SSE-C): 32 hex digits all the same.
     pub(crate) opaque_etags: bool,
+    /// Complete reports an object checksum that is not the stored bytes' (a damaged object).
+    pub(crate) wrong_object_checksum: bool,
     next_upload: u32,
 }
 
@@ -189,7 +228,9 @@ impl Service {
             (Method::Post, None, _) => {
                 self.next_upload += 1;
                 let id = format!("u{}", self.next_upload);
-                self.uploads.insert(id.clone(), StoredUpload { parts: BTreeMap::new() });
+                let algorithm = header("x-amz-checksum-algorithm")
+                    .map(|name| *ChecksumAlgorithm::ALL.iter().find(|a| a.name() == name).expect("an algorithm"));
+                self.uploads.insert(id.clone(), StoredUpload { algorithm, ..StoredUpload::default() });
                 ok(format!(
                     "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>{key}</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"
                 ))
@@ -199,13 +240,21 @@ impl Service {
                 if header("content-md5").is_some_and(|m| *m != base64(&d)) {
                     return error(400, "BadDigest", Vec::new());
                 }
+                if !checksums_hold(request, file) {
+                    return error(400, "BadDigest", Vec::new());
+                }
                 let Some(upload) = self.uploads.get_mut(id) else { return no_such_upload() };
                 let etag = format!("\"{}\"", hex::encode(if self.opaque_etags { md5(&d) } else { d }));
-                let Body::Range { len, .. } = request.body else { panic!("a part without a body") };
-                upload.parts.insert(number.parse().expect("number"), (etag.clone(), len));
+                let Body::Range { offset, len } = request.body else { panic!("a part without a body") };
+                let number = number.parse().expect("number");
+                upload.parts.insert(number, (etag.clone(), len));
+                upload.ranges.insert(number, (offset, len));
                 with_etag(&etag)
             }
             (Method::Put, None, _) => {
+                if !checksums_hold(request, file) {
+                    return error(400, "BadDigest", Vec::new());
+                }
                 let Body::Range { len, .. } = request.body else { panic!("a put without a body") };
                 let etag = format!("\"{}\"", hex::encode(digest(request, file)));
                 self.objects.insert(key, (len, etag.clone()));
@@ -228,9 +277,32 @@ impl Service {
                     multipart_etag(&digests)
                 };
                 let size = upload.parts.values().map(|(_, s)| s).sum();
+                // The object's checksum: of its bytes (a CRC) or of the parts' digests (SHA256),
+                // checked against the one Complete names, as S3 does.
+                let mut checksum = String::new();
+                if let Some(algorithm) = upload.algorithm {
+                    let ranges: Vec<(u64, u64)> = upload.ranges.values().copied().collect();
+                    let mut value = if algorithm.full_object() {
+                        base64(&file.checksum(algorithm, &ranges))
+                    } else {
+                        let parts: Vec<_> = ranges.iter().map(|r| (file.checksum(algorithm, &[*r]), r.1)).collect();
+                        algorithm.object(&parts).expect("digests")
+                    };
+                    if header(&algorithm.header()).is_some_and(|named| *named != value) {
+                        return error(400, "BadDigest", Vec::new());
+                    }
+                    if self.wrong_object_checksum {
+                        value = base64(&file.checksum(algorithm, &[(0, 1)]));
+                    }
+                    checksum = format!(
+                        "<{0}>{value}</{0}><ChecksumType>{1}</ChecksumType>",
+                        algorithm.element(),
+                        algorithm.checksum_type()
+                    );
+                }
                 self.objects.insert(key.clone(), (size, etag.clone()));
                 ok(format!(
-                    "<CompleteMultipartUploadResult><Location>x</Location><Bucket>bucket</Bucket><Key>{key}</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
+                    "<CompleteMultipartUploadResult><Location>x</Location><Bucket>bucket</Bucket><Key>{key}</Key><ETag>{}</ETag>{checksum}</CompleteMultipartUploadResult>",
                     etag.replace('"', "&quot;")
                 ))
             }
@@ -421,9 +493,13 @@ impl World {
                     }
                     self.pending.push_back(Input::Credentials { id, result: Ok(fetched) });
                 }
-                Command::Hash { id, ranges } => self.pending.push_back(match &self.hash_error {
+                Command::Hash { id, ranges, checksum } => self.pending.push_back(match &self.hash_error {
                     Some(error) => Input::Failure { id, error: error.clone(), offline: false },
-                    None => Input::Hashed { id, md5: self.file.digest(&ranges) },
+                    None => Input::Hashed {
+                        id,
+                        md5: self.file.digest(&ranges),
+                        checksum: checksum.map(|a| self.file.checksum(a, &ranges)),
+                    },
                 }),
                 Command::Cancel(id) => self.pending.retain(|input| input_id(input) != Some(id)),
                 Command::Lock { name } => {
@@ -532,6 +608,15 @@ fn input_id(input: &Input) -> Option<JobId> {
     }
 }
 
+/// Whether every `x-amz-checksum-<algorithm>` a request carries is its body's.
+fn checksums_hold(request: &SignedRequest, file: &File) -> bool {
+    let Body::Range { offset, len } = request.body else { return true };
+    ChecksumAlgorithm::ALL.into_iter().all(|algorithm| {
+        let named = request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(&algorithm.header()));
+        named.is_none_or(|(_, value)| *value == base64(&file.checksum(algorithm, &[(offset, len)])))
+    })
+}
+
 pub(crate) fn operation_of(request: &SignedRequest) -> Operation {
     let q = query(&request.url);
     match (request.method, q.contains_key("uploadId"), q.contains_key("partNumber"), q.contains_key("uploads")) {
@@ -581,8 +666,8 @@ fn no_such_upload() -> Response {
     error(404, "NoSuchUpload", Vec::new())
 }
 
-fn base64(digest: &[u8; 16]) -> String {
-    partwise::hash::encode_md5(digest, partwise::Md5Encoding::Base64)
+fn base64(digest: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest)
 }
 
 /// `20261201T000000Z` as seconds since the epoch.

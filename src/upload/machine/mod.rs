@@ -19,12 +19,15 @@ use crate::actions::{
     AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, EncryptedRequest,
     HeadObject, ListParts, ListedPart, ObjectOptions, PutObject, UploadPart,
 };
+use crate::checksum::{ChecksumAlgorithm, checksums_equal};
 use crate::error::{Error, Result};
 use crate::hash::encode_md5;
 use crate::http::{Request, Response};
 use crate::plan::PartPlan;
 use crate::provider::Profile;
 use crate::timestamp::Timestamp;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use std::collections::BTreeMap;
 
 /// Progress events while bytes go out come at most this often.
@@ -169,6 +172,8 @@ pub struct Upload {
     outcome: Option<Result<UploadResult>>,
     stats: Stats,
     parts_on_wire: u32,
+    /// Each part's flexible checksum, by part number.
+    part_checksums: BTreeMap<u16, Vec<u8>>,
 }
 
 impl Upload {
@@ -190,6 +195,12 @@ impl Upload {
         let plan = PartPlan::new(file.size, &profile.limits, config.part_size, profile.default_part_size)?;
         // Options the service lacks or cannot carry fail the upload before anything is sent.
         object.options.headers(profile)?;
+        if let Some(algorithm) = config.checksum.algorithm()
+            && !profile.flexible_checksums
+        {
+            let service = profile.provider.name();
+            return Err(Error::invalid("checksum", format!("{service} does not take {}", algorithm.option())));
+        }
         Ok(Upload {
             requests: Requests::new(&config, client.budget.join(), seed),
             progress: Progress::new(file.size, plan.count, 0, 0),
@@ -214,6 +225,7 @@ impl Upload {
             outcome: None,
             stats: Stats::default(),
             parts_on_wire: 0,
+            part_checksums: BTreeMap::new(),
         })
     }
 
@@ -251,11 +263,18 @@ impl Upload {
             let built = match step {
                 Step::Initiate => {
                     let create = CreateMultipartUpload { key: self.key.clone(), options: self.options.clone() };
-                    create.request(profile).map(|r| (Job::Initiate, CreateMultipartUpload::OPERATION, r))
+                    create.request(profile).map(|mut r| {
+                        if let Some(algorithm) = self.config.checksum.algorithm() {
+                            r.headers.push(("x-amz-checksum-algorithm".into(), algorithm.name().into()));
+                            r.headers.push(("x-amz-checksum-type".into(), algorithm.checksum_type().into()));
+                        }
+                        (Job::Initiate, CreateMultipartUpload::OPERATION, r)
+                    })
                 }
                 Step::Hash(part) => {
                     let id = self.job(Job::Hash(part.number));
-                    self.out.push(Command::Hash { id, ranges: vec![(part.offset, part.size)] });
+                    let checksum = self.config.checksum.algorithm();
+                    self.out.push(Command::Hash { id, ranges: vec![(part.offset, part.size)], checksum });
                     continue;
                 }
                 Step::Upload { part, md5, upload_id } => UploadPart {
@@ -264,22 +283,26 @@ impl Upload {
                     part_number: part.number,
                     offset: part.offset,
                     size: part.size,
-                    content_md5: md5.map(|d| encode_md5(&d, profile.content_md5)),
+                    content_md5: self.content_md5(md5, profile),
                 }
                 .request(profile)
+                .map(|r| self.with_part_checksum(r, part.number))
                 .and_then(|r| self.encrypted(r, EncryptedRequest::Part, profile))
                 .map(|r| (Job::Part(part.number), UploadPart::OPERATION, r)),
                 Step::PutObject { md5 } => PutObject {
                     key: self.key.clone(),
                     size: self.plan.total,
-                    content_md5: md5.map(|d| encode_md5(&d, profile.content_md5)),
+                    content_md5: self.content_md5(md5, profile),
                     options: self.options.clone(),
                 }
                 .request(profile)
+                .map(|r| self.with_part_checksum(r, 1))
                 .map(|r| (Job::Put, PutObject::OPERATION, r)),
                 Step::Complete { upload_id, parts } => {
+                    let parts = self.with_checksums(parts);
                     CompleteMultipartUpload { key: self.key.clone(), upload_id, parts }
                         .request(profile)
+                        .map(|r| self.with_object_checksum(r))
                         .and_then(|r| self.encrypted(r, EncryptedRequest::Complete, profile))
                         .map(|r| (Job::Complete, CompleteMultipartUpload::OPERATION, r))
                 }
@@ -291,6 +314,66 @@ impl Upload {
                 }
                 Err(error) => return self.fail(error),
             }
+        }
+    }
+
+    /// The part's `Content-MD5`, unless a flexible checksum is sent instead.
+    fn content_md5(&self, md5: Option<[u8; 16]>, profile: &Profile) -> Option<String> {
+        md5.filter(|_| self.config.checksum.algorithm().is_none()).map(|d| encode_md5(&d, profile.content_md5))
+    }
+
+    /// Part `number`'s checksum, base64, with its algorithm.
+    fn part_checksum(&self, number: u16) -> Option<(ChecksumAlgorithm, String)> {
+        let algorithm = self.config.checksum.algorithm()?;
+        self.part_checksums.get(&number).map(|digest| (algorithm, BASE64.encode(digest)))
+    }
+
+    /// `request` with part `number`'s `x-amz-checksum-*` header, when a flexible checksum is chosen.
+    fn with_part_checksum(&self, mut request: Request, number: u16) -> Request {
+        if let Some((algorithm, value)) = self.part_checksum(number) {
+            request.headers.push((algorithm.header(), value));
+        }
+        request
+    }
+
+    /// The parts for Complete, each with its checksum.
+    fn with_checksums(&self, parts: Vec<CompletedPart>) -> Vec<CompletedPart> {
+        let checksum = |p: &CompletedPart| self.part_checksum(p.part_number);
+        parts.into_iter().map(|p| CompletedPart { checksum: checksum(&p), ..p }).collect()
+    }
+
+    /// The whole object's checksum from the parts' (a CRC combined, or SHA256's composite), when
+    /// every part has one.
+    fn object_checksum(&self) -> Option<(ChecksumAlgorithm, String)> {
+        let algorithm = self.config.checksum.algorithm()?;
+        let parts: Option<Vec<(Vec<u8>, u64)>> = self
+            .plan
+            .parts()
+            .map(|spec| self.part_checksums.get(&spec.number).map(|d| (d.clone(), spec.size)))
+            .collect();
+        algorithm.object(&parts?).map(|value| (algorithm, value))
+    }
+
+    /// Complete's request with the object's full-object CRC, for the service to check.
+    fn with_object_checksum(&self, mut request: Request) -> Request {
+        if let Some((algorithm, value)) = self.object_checksum().filter(|(a, _)| a.full_object()) {
+            request.headers.push((algorithm.header(), value));
+            request.headers.push(("x-amz-checksum-type".into(), algorithm.checksum_type().into()));
+        }
+        request
+    }
+
+    /// Checks the object checksum Complete reported against the one of the file's parts.
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] when they differ.
+    fn check_object_checksum(&self, reported: &[(ChecksumAlgorithm, String)]) -> Result<()> {
+        let Some((algorithm, ours)) = self.object_checksum() else { return Ok(()) };
+        match reported.iter().find(|(a, _)| *a == algorithm) {
+            Some((_, theirs)) if !checksums_equal(theirs, &ours) => Err(Error::Integrity {
+                message: format!("the stored object's {} is {theirs}; the file's is {ours}", algorithm.name()),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -318,10 +401,20 @@ impl Upload {
                 self.succeed(etag, None, now_ms, client);
                 Ok(())
             }),
-            Job::Complete => CompleteMultipartUpload::parse(response, profile).map(|done| {
-                let upload_id = self.upload_id().map(str::to_owned);
-                self.succeed(done.etag, upload_id, now_ms, client);
-            }),
+            Job::Complete => match CompleteMultipartUpload::parse(response, profile) {
+                Ok(done) => {
+                    match self.check_object_checksum(&done.checksums) {
+                        Ok(()) => {
+                            let upload_id = self.upload_id().map(str::to_owned);
+                            self.succeed(done.etag, upload_id, now_ms, client);
+                        }
+                        // The object is stored: sending Complete again cannot mend it.
+                        Err(error) => self.fail(error),
+                    }
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            },
             Job::ListParts(ref list) => ListParts::parse(response, profile).and_then(|page| {
                 let next = list.next(&page)?;
                 self.listed(page.parts, next, client);
@@ -377,6 +470,7 @@ impl Upload {
         self.progress.part_stored(number, size, ms(now_ms));
         self.out.push(Command::Emit(Event::Part { number, etag, size }));
         self.emit_progress(now_ms);
+        let checksums = &self.part_checksums;
         if let Some(record) = self.record.as_mut().filter(|r| !r.upload_id.is_empty()) {
             record.parts = done
                 .map(|p| DonePart {
@@ -384,6 +478,7 @@ impl Upload {
                     size: p.spec.size,
                     etag: p.etag,
                     md5: p.md5.map(hex::encode),
+                    checksum: checksums.get(&p.spec.number).map(|d| BASE64.encode(d)),
                 })
                 .collect();
             self.out.push(Command::SaveCheckpoint(record.clone()));
@@ -476,7 +571,7 @@ impl Machine for Upload {
                     self.emit_progress(now_ms);
                 }
             }
-            Input::Hashed { id, md5 } => self.hashed(id, md5, now_ms, client),
+            Input::Hashed { id, md5, checksum } => self.hashed(id, md5, checksum, now_ms, client),
             Input::Credentials { id, result } => {
                 for (id, failure) in self.requests.credentials(id, result, now_ms, client, &mut self.out) {
                     self.request_failed(id, failure, now_ms, client);
@@ -510,7 +605,7 @@ impl Machine for Upload {
 /// Every part stored so far, for Complete and for checking a lost Complete.
 fn completed_parts(session: &Session) -> Vec<CompletedPart> {
     let done = session.done_parts().into_iter();
-    done.map(|p| CompletedPart { part_number: p.spec.number, etag: p.etag }).collect()
+    done.map(|p| CompletedPart { part_number: p.spec.number, etag: p.etag, checksum: None }).collect()
 }
 
 /// Milliseconds as the progress tracker counts them.

@@ -18,7 +18,7 @@ impl Upload {
         if self.config.checkpoints && !self.plan.is_single() {
             self.phase = Phase::Fingerprinting;
             let id = self.job(Job::Sample);
-            self.out.push(Command::Hash { id, ranges: Fingerprint::sample_ranges(self.file.size) });
+            self.out.push(Command::Hash { id, ranges: Fingerprint::sample_ranges(self.file.size), checksum: None });
         } else {
             self.run(None, None);
         }
@@ -30,7 +30,7 @@ impl Upload {
         let options = SessionOptions {
             concurrency: self.config.concurrency,
             hashers: self.hashers,
-            checksum: self.config.checksum,
+            checksum: self.config.checksum.hashes(),
             md5_etags: self.options.md5_etags(),
         };
         let mut session = Session::new(self.plan, options, resumed);
@@ -46,7 +46,7 @@ impl Upload {
         self.release_lock_while_paused();
     }
 
-    pub(super) fn hashed(&mut self, id: JobId, md5: [u8; 16], now_ms: u64, client: &Client) {
+    pub(super) fn hashed(&mut self, id: JobId, md5: [u8; 16], checksum: Option<Vec<u8>>, now_ms: u64, client: &Client) {
         match self.jobs.remove(&id) {
             Some(Job::Sample) => {
                 let fresh = self.fresh_record(hex::encode(md5), client);
@@ -56,6 +56,9 @@ impl Upload {
                 self.phase = Phase::Locking { fresh, busy: false };
             }
             Some(Job::Hash(number)) => {
+                if let Some(checksum) = checksum {
+                    self.part_checksums.insert(number, checksum);
+                }
                 let kept = self.session.as_mut().is_some_and(|s| s.hashed(number, md5));
                 if kept {
                     // A resumed part whose bytes still match the stored part: nothing to send.

@@ -1,0 +1,129 @@
+//! Flexible checksums (S3): the algorithm declared on Initiate, each part's checksum instead of
+//! Content-MD5, the parts' checksums and the object's combined CRC on Complete, checked against
+//! the service's answer, and kept in the checkpoint for a resume.
+
+use super::{SIZE, headers_of};
+use crate::server::{self, MIB, Mode, World, client_of, config, file_info};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use partwise::Provider;
+use partwise::actions::Operation;
+use partwise::checksum::{Checksum, ChecksumAlgorithm};
+use partwise::http::Body;
+use partwise::upload::{Command, Config, Event, ObjectSpec, Upload};
+
+fn with(algorithm: ChecksumAlgorithm) -> Config {
+    Config { checksum: Checksum::Flexible(algorithm), ..config() }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn each_algorithm_goes_on_initiate_every_part_and_complete_in_both_modes() {
+    for algorithm in ChecksumAlgorithm::ALL {
+        for mode in [Mode::Sts, Mode::Presigned] {
+            let mut world = World::new(SIZE, with(algorithm), mode);
+            world.run().unwrap_or_else(|e| panic!("{algorithm:?}: {e}"));
+            let initiate = &headers_of(&world, Operation::CreateMultipartUpload)[0];
+            assert_eq!(header(initiate, "x-amz-checksum-algorithm"), Some(algorithm.name()));
+            assert_eq!(header(initiate, "x-amz-checksum-type"), Some(algorithm.checksum_type()));
+            let parts = headers_of(&world, Operation::UploadPart);
+            assert!(parts.len() >= 4);
+            for headers in &parts {
+                assert!(header(headers, &algorithm.header()).is_some(), "{algorithm:?}: {headers:?}");
+                assert!(header(headers, "content-md5").is_none(), "no Content-MD5 beside a flexible checksum");
+            }
+            let complete = &headers_of(&world, Operation::CompleteMultipartUpload)[0];
+            let whole = BASE64.encode(world.file.checksum(algorithm, &[(0, SIZE)]));
+            if algorithm.full_object() {
+                // The service (like S3) refuses a Complete whose CRC is not the object's: the CRC
+                // combined from parts of 5 MiB and a last one of 1 MiB + 3 bytes is the file's.
+                assert_eq!(header(complete, &algorithm.header()), Some(whole.as_str()), "{algorithm:?}");
+                assert_eq!(header(complete, "x-amz-checksum-type"), Some("FULL_OBJECT"));
+            } else {
+                assert_eq!(header(complete, &algorithm.header()), None, "SHA256 is composite");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_complete_body_lists_each_parts_checksum() {
+    let mut world = World::new(SIZE, with(ChecksumAlgorithm::Crc32c), Mode::Sts);
+    world.run().expect("complete");
+    let body = world
+        .log
+        .iter()
+        .find_map(|c| match c {
+            Command::Send { request, .. } if server::operation_of(request) == Operation::CompleteMultipartUpload => {
+                match &request.body {
+                    Body::Text(text) => Some(text.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .expect("a Complete");
+    let part_two = BASE64.encode(world.file.checksum(ChecksumAlgorithm::Crc32c, &[(5 * MIB, 5 * MIB)]));
+    assert!(body.contains(&format!("<ChecksumCRC32C>{part_two}</ChecksumCRC32C></Part>")), "{body}");
+    assert_eq!(body.matches("<ChecksumCRC32C>").count(), 4);
+}
+
+#[test]
+fn a_stored_object_checksum_that_differs_is_an_integrity_error() {
+    for algorithm in ChecksumAlgorithm::ALL {
+        let mut world = World::new(SIZE, with(algorithm), Mode::Sts);
+        world.service.wrong_object_checksum = true;
+        let error = world.run().expect_err("damaged");
+        assert_eq!(error.code(), "IntegrityError", "{algorithm:?}: {error}");
+        assert!(error.to_string().contains(algorithm.name()), "{error}");
+        assert_eq!(world.count(Operation::CompleteMultipartUpload), 1, "not retried: the object is stored");
+    }
+}
+
+#[test]
+fn a_small_file_puts_with_its_checksum() {
+    let mut world = World::new(1000, with(ChecksumAlgorithm::Crc64Nvme), Mode::Sts);
+    world.run().expect("stored");
+    let put = &headers_of(&world, Operation::PutObject)[0];
+    let whole = BASE64.encode(world.file.checksum(ChecksumAlgorithm::Crc64Nvme, &[(0, 1000)]));
+    assert_eq!(header(put, "x-amz-checksum-crc64nvme"), Some(whole.as_str()));
+    assert!(header(put, "content-md5").is_none());
+}
+
+#[test]
+fn services_without_flexible_checksums_refuse_them_before_anything_is_sent() {
+    for provider in [Provider::Oss, Provider::Obs, Provider::Nos, Provider::Ks3] {
+        let mut client = client_of(provider, Mode::Sts);
+        let object = ObjectSpec { key: "k".into(), ..ObjectSpec::default() };
+        let error = Upload::new(with(ChecksumAlgorithm::Crc32), &mut client, object, file_info(SIZE), 1, 0, 1)
+            .expect_err("refused");
+        assert_eq!(error.code(), "InvalidInput", "{provider:?}");
+    }
+}
+
+#[test]
+fn a_resume_keeps_part_checksums_in_the_checkpoint_and_completes_with_them() {
+    let algorithm = ChecksumAlgorithm::Crc32;
+    let config = Config { concurrency: 1, ..with(algorithm) };
+    let mut world = World::new(SIZE, config, Mode::Sts);
+    world.run_until(|w| w.events.iter().filter(|e| matches!(e, Event::Part { .. })).count() >= 2);
+    let record = world.checkpoints.values().next().expect("record").clone();
+    assert_eq!(record.parts.len(), 2);
+    for part in &record.parts {
+        let offset = u64::from(part.number - 1) * 5 * MIB;
+        let expected = BASE64.encode(world.file.checksum(algorithm, &[(offset, part.size)]));
+        assert_eq!(part.checksum.as_deref(), Some(expected.as_str()));
+    }
+    world.reload(config);
+    world.run().expect("complete");
+    assert_eq!(world.count(Operation::CreateMultipartUpload), 0, "the same upload goes on");
+    let mut sent = world.parts_sent();
+    sent.sort_unstable();
+    assert!(record.parts.iter().all(|p| !sent.contains(&p.number)), "recorded parts still match: {sent:?}");
+    let complete = &headers_of(&world, Operation::CompleteMultipartUpload)[0];
+    let whole = BASE64.encode(world.file.checksum(algorithm, &[(0, SIZE)]));
+    assert_eq!(header(complete, &algorithm.header()), Some(whole.as_str()));
+}
