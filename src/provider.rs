@@ -135,8 +135,6 @@ pub struct Profile {
     pub complete_etag_is_md5_of_md5s: bool,
     /// Whether the service takes S3's flexible checksums (`x-amz-checksum-*`): S3 only.
     pub flexible_checksums: bool,
-    /// The header that reports the stored object's CRC-64/ECMA (OSS, KS3).
-    pub crc64_ecma_header: Option<&'static str>,
     /// Where the typed object options go.
     pub object_headers: ObjectHeaderNames,
     /// Server-side encryption.
@@ -161,7 +159,6 @@ const S3: Profile = Profile {
     schemes: &[Scheme::AwsV4],
     complete_etag_is_md5_of_md5s: true,
     flexible_checksums: true,
-    crc64_ecma_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-amz-storage-class"),
         acl: Some("x-amz-acl"),
@@ -201,7 +198,6 @@ const OSS: Profile = Profile {
     schemes: &[Scheme::OssV4, Scheme::OssV1],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
-    crc64_ecma_header: Some("x-oss-hash-crc64ecma"),
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-oss-storage-class"),
         acl: Some("x-oss-object-acl"),
@@ -232,7 +228,6 @@ const OBS: Profile = Profile {
     schemes: &[Scheme::Obs],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
-    crc64_ecma_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-obs-storage-class"),
         acl: Some("x-obs-acl"),
@@ -268,7 +263,6 @@ const NOS: Profile = Profile {
     schemes: &[Scheme::Nos],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
-    crc64_ecma_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-nos-storage-class"),
         acl: None,
@@ -301,7 +295,6 @@ const KS3: Profile = Profile {
     schemes: &[Scheme::Ks3V4, Scheme::Ks3V2],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
-    crc64_ecma_header: Some("x-kss-checksum-crc64ecma"),
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-kss-storage-class"),
         acl: Some("x-kss-acl"),

@@ -54,10 +54,31 @@ function encryptionFields(r) {
   };
 }
 
+/** The flexible checksum partwise lists in a request's headers, as the AWS SDK's fields: the
+ * algorithm and type declared on Initiate, a part's (or PutObject's) checksum, the object's CRC and
+ * its type on Complete. */
+function checksumFields(r) {
+  const checksum = 'x-amz-checksum';
+  return {
+    ChecksumType: header(r, `${checksum}-type`),
+    ChecksumCRC32: header(r, `${checksum}-crc32`),
+    ChecksumCRC32C: header(r, `${checksum}-crc32c`),
+    ChecksumCRC64NVME: header(r, `${checksum}-crc64nvme`),
+    ChecksumSHA256: header(r, `${checksum}-sha256`),
+  };
+}
+
 /** The AWS SDK command for each operation partwise asks to presign. */
 const commands = {
   createMultipartUpload: (r) =>
-    new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, ...objectFields(r), ...encryptionFields(r) }),
+    new CreateMultipartUploadCommand({
+      Bucket: r.bucket,
+      Key: r.key,
+      ...objectFields(r),
+      ...encryptionFields(r),
+      ChecksumAlgorithm: header(r, 'x-amz-checksum-algorithm'),
+      ChecksumType: header(r, 'x-amz-checksum-type'),
+    }),
   uploadPart: (r) =>
     new UploadPartCommand({
       Bucket: r.bucket,
@@ -66,9 +87,16 @@ const commands = {
       PartNumber: r.partNumber,
       ContentMD5: header(r, 'content-md5'),
       ...encryptionFields(r),
+      ...checksumFields(r),
     }),
   completeMultipartUpload: (r) =>
-    new CompleteMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId, ...encryptionFields(r) }),
+    new CompleteMultipartUploadCommand({
+      Bucket: r.bucket,
+      Key: r.key,
+      UploadId: r.uploadId,
+      ...encryptionFields(r),
+      ...checksumFields(r),
+    }),
   abortMultipartUpload: (r) => new AbortMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId: r.uploadId }),
   listParts: (r) =>
     new ListPartsCommand({
@@ -93,6 +121,7 @@ const commands = {
       Key: r.key,
       ...objectFields(r),
       ...encryptionFields(r),
+      ...checksumFields(r),
       ContentMD5: header(r, 'content-md5'),
     }),
   headObject: (r) => new HeadObjectCommand({ Bucket: r.bucket, Key: r.key, ...encryptionFields(r) }),

@@ -89,6 +89,10 @@ pub struct Checkpoint {
     pub upload_id: String,
     /// The part size the upload was planned with.
     pub part_size: u64,
+    /// The flexible checksum the upload was declared with on Initiate (`crc32`…), if any: a
+    /// resume with another `checksum` starts a new upload, as S3 takes only the declared one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
     /// The file.
     pub fingerprint: Fingerprint,
     /// Parts already stored, in any order.
@@ -235,6 +239,7 @@ mod tests {
                 DonePart { number: 1, size: 10, etag: "\"aa\"".into(), md5: None, checksum: None },
                 DonePart { number: 3, size: 5, etag: "\"cc\"".into(), md5: Some("cc".repeat(16)), checksum: None },
             ],
+            checksum: None,
             created_at: 1_700_000_000_000,
         }
     }

@@ -9,10 +9,13 @@ use crate::hash::{etags_equal, multipart_etag};
 use crate::plan::PartPlan;
 use crate::provider::Profile;
 
-/// The stored record and its plan, when `stored` is an upload of the same file (`fresh`) whose
-/// part size the service still accepts.
+/// The stored record and its plan, when `stored` is an upload of the same file (`fresh`), declared
+/// with the same flexible checksum, whose part size the service still accepts.
 pub(super) fn adopt(fresh: &Checkpoint, stored: Checkpoint, profile: &Profile) -> Option<(Checkpoint, PartPlan)> {
-    if stored.fingerprint != fresh.fingerprint || stored.upload_id.trim().is_empty() {
+    if stored.fingerprint != fresh.fingerprint
+        || stored.checksum != fresh.checksum
+        || stored.upload_id.trim().is_empty()
+    {
         return None;
     }
     let total = fresh.fingerprint.size;

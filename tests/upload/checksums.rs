@@ -127,3 +127,31 @@ fn a_resume_keeps_part_checksums_in_the_checkpoint_and_completes_with_them() {
     let whole = BASE64.encode(world.file.checksum(algorithm, &[(0, SIZE)]));
     assert_eq!(header(complete, &algorithm.header()), Some(whole.as_str()));
 }
+
+#[test]
+fn a_resume_with_another_checksum_starts_a_new_upload() {
+    // The stored upload was declared with CRC32 (or with none): S3 takes only the declared
+    // algorithm's part checksums, so its parts cannot be completed under another.
+    for (before, after) in [
+        (Checksum::Flexible(ChecksumAlgorithm::Crc32), Checksum::Flexible(ChecksumAlgorithm::Crc64Nvme)),
+        (Checksum::Md5, Checksum::Flexible(ChecksumAlgorithm::Sha256)),
+        (Checksum::Flexible(ChecksumAlgorithm::Crc32c), Checksum::Md5),
+    ] {
+        let first = Config { concurrency: 1, checksum: before, ..config() };
+        let mut world = World::new(SIZE, first, Mode::Sts);
+        world.run_until(|w| w.events.iter().filter(|e| matches!(e, Event::Part { .. })).count() >= 2);
+        let record = world.checkpoints.values().next().expect("record").clone();
+        assert_eq!(record.checksum.as_deref(), before.algorithm().map(ChecksumAlgorithm::option));
+        let second = Config { concurrency: 1, checksum: after, ..config() };
+        world.reload(second);
+        world.run().unwrap_or_else(|e| panic!("{before:?} then {after:?}: {e}"));
+        assert_eq!(world.count(Operation::CreateMultipartUpload), 1, "{before:?} then {after:?}: a new upload");
+        assert_eq!(world.count(Operation::ListParts), 0, "the stored upload is not resumed");
+        assert_eq!(world.parts_sent().len(), 4, "every part sent again");
+        if let Some(algorithm) = after.algorithm().filter(|a| a.full_object()) {
+            let complete = &headers_of(&world, Operation::CompleteMultipartUpload)[0];
+            let whole = BASE64.encode(world.file.checksum(algorithm, &[(0, SIZE)]));
+            assert_eq!(header(complete, &algorithm.header()), Some(whole.as_str()));
+        }
+    }
+}

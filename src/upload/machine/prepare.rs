@@ -90,6 +90,7 @@ impl Upload {
                 sample_md5,
             },
             parts: Vec::new(),
+            checksum: self.config.checksum.algorithm().map(|a| a.option().to_owned()),
             created_at: i64::try_from(self.created_ms).unwrap_or(i64::MAX),
         }
     }
