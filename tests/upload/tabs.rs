@@ -86,7 +86,13 @@ fn a_resume_after_another_tab_went_on_keeps_what_it_stored() {
     let upload_id = stored_upload(&world);
     world.service.uploads.get_mut(&upload_id).expect("upload").parts.insert(3, (etag.clone(), 5 * server::MIB));
     let record = world.checkpoints.values_mut().next().expect("record");
-    record.parts.push(partwise::upload::checkpoint::DonePart { number: 3, size: 5 * server::MIB, etag, md5: None });
+    record.parts.push(partwise::upload::checkpoint::DonePart {
+        number: 3,
+        size: 5 * server::MIB,
+        etag,
+        md5: None,
+        checksum: None,
+    });
     world.lock_held_elsewhere = true;
     world.input(Input::Resume);
     world.run_until(|w| states(w).ends_with(&[TaskState::Waiting]));
