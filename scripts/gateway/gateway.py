@@ -268,6 +268,14 @@ class Dialect:
             self.namespace,
         )
 
+    # Elements of each listed upload between UploadId and Initiated (OBS, KS3: Initiator, Owner,
+    # StorageClass); none in S3's form.
+    upload_owner = ()
+
+    def list_uploads_prefix(self, prefix):
+        """The Prefix element of ListMultipartUploadsResult (KS3: only when one was asked for)."""
+        return [("Prefix", prefix)]
+
     def render_list_uploads(self, req, page, prefix, key_marker, upload_id_marker, max_uploads, next_markers):
         """`page`: store.Upload list; `next_markers`: (key, upload id) or None on the last page."""
         encode = url_encoder(req)
@@ -279,12 +287,16 @@ class Dialect:
                 ("UploadIdMarker", upload_id_marker),
                 ("NextKeyMarker", encode(next_markers[0]) if next_markers else ""),
                 ("NextUploadIdMarker", next_markers[1] if next_markers else ""),
-                ("Prefix", prefix),
-                ("MaxUploads", max_uploads),
-                ("IsTruncated", "true" if next_markers else "false"),
             ]
+            + self.list_uploads_prefix(prefix)
+            + [("MaxUploads", max_uploads), ("IsTruncated", "true" if next_markers else "false")]
             + [
-                ("Upload", [("Key", encode(u.key)), ("UploadId", u.upload_id), ("Initiated", u.initiated)])
+                (
+                    "Upload",
+                    [("Key", encode(u.key)), ("UploadId", u.upload_id)]
+                    + list(self.upload_owner)
+                    + [("Initiated", u.initiated)],
+                )
                 for u in page
             ],
             self.namespace,

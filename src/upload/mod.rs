@@ -4,7 +4,7 @@
 //! [`Command`]s and reports back with [`Input`]s. [`Call`] does the same for one request.
 //!
 //! - `parts.rs`: the part scheduler (hash look-ahead, concurrency, pause, resumed parts).
-//! - `requests.rs`: signing, sending and retrying requests; `retry.rs` the retry decisions.
+//! - `requests/`: signing, sending and retrying requests (and the credentials call); `retry.rs` the retry decisions.
 //! - `resume.rs`: adopting a stored checkpoint, checking an object after a lost Complete.
 //! - `checkpoint.rs`, `progress.rs`: the resume record and progress figures.
 //! - `client.rs`: what the requests of one uploader share (bucket, credentials, clock offset,

@@ -6,31 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { crc32, crc64 } from 'hash-wasm';
-import { launchChromium, md5, pseudoRandom, readObject, startDevServer, store, uploadInPage } from './browser.mjs';
+import { md5, pseudoRandom, readObject, store, uploadInPage } from './browser.mjs';
+import { chromiumSuite } from './suite.mjs';
 
 const MIB = 1024 * 1024;
 const SIZE = 10 * MIB + 12_345;
 const Bucket = process.env.PARTWISE_TEST_BUCKET;
-let server;
-let browser;
 let page;
-
-before(async () => {
-  let blank;
-  ({ server, blank } = await startDevServer());
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(blank);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+chromiumSuite((opened) => ({ page } = opened));
 
 const base64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest();

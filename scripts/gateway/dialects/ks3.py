@@ -297,6 +297,12 @@ class Dialect(gateway.Dialect):
     storage_classes = {"ARCHIVE": "GLACIER"}
     namespace = S3_NAMESPACE
     min_part_size = 100 * 1024  # KS3's 2024 documentation: every part but the last ≥ 100 KB
+    # KS3's documented ListMultipartUploads (tests/fixtures/ks3): each upload with its Initiator,
+    # Owner and StorageClass.
+    upload_owner = (("Initiator", OWNER), ("Owner", OWNER), ("StorageClass", "STANDARD"))
+
+    def list_uploads_prefix(self, prefix):
+        return [("Prefix", prefix)] if prefix else []
 
     def authenticate(self, req, keyring, now):
         signed = signed_request(req)
@@ -379,34 +385,3 @@ class Dialect(gateway.Dialect):
         resource = f"/{req.bucket}/{req.key}" if req.key else f"/{req.bucket}"
         fields = [("Code", error.code), ("Message", error.message), ("Resource", resource), ("RequestId", request_id)]
         return xml_document("Error", fields + list(error.fields.items()))
-
-    def render_list_uploads(self, req, page, prefix, key_marker, upload_id_marker, max_uploads, next_markers):
-        """KS3's documented form: markers, then MaxUploads and IsTruncated, and per upload its Initiator,
-        Owner and StorageClass (the Prefix only when one was asked for)."""
-        return xml_document(
-            "ListMultipartUploadsResult",
-            [
-                ("Bucket", req.bucket),
-                ("KeyMarker", key_marker),
-                ("UploadIdMarker", upload_id_marker),
-                ("NextKeyMarker", next_markers[0] if next_markers else ""),
-                ("NextUploadIdMarker", next_markers[1] if next_markers else ""),
-            ]
-            + ([("Prefix", prefix)] if prefix else [])
-            + [("MaxUploads", max_uploads), ("IsTruncated", "true" if next_markers else "false")]
-            + [
-                (
-                    "Upload",
-                    [
-                        ("Key", u.key),
-                        ("UploadId", u.upload_id),
-                        ("Initiator", OWNER),
-                        ("Owner", OWNER),
-                        ("StorageClass", "STANDARD"),
-                        ("Initiated", u.initiated),
-                    ],
-                )
-                for u in page
-            ],
-            self.namespace,
-        )

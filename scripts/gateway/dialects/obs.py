@@ -52,6 +52,7 @@ class Dialect(gateway.Dialect):
     namespace = "http://obs.myhwclouds.com/doc/2015-06-30/"
     min_part_size = 100 * 1024  # "100 KB" for every part but the last
     list_parts_owner = (("Initiator", [("ID", OWNER_ID)]), ("Owner", [("ID", OWNER_ID)]), ("StorageClass", "STANDARD"))
+    upload_owner = list_parts_owner
 
     def authenticate(self, req, keyring, now):
         header = req.headers.get("authorization")
@@ -154,33 +155,3 @@ class Dialect(gateway.Dialect):
         host_id = secrets.token_urlsafe(48)
         fields = [("Code", error.code), ("Message", error.message)] + list(error.fields.items())
         return xml_document("Error", fields + [("RequestId", request_id), ("HostId", host_id)])
-
-    def render_list_uploads(self, req, page, prefix, key_marker, upload_id_marker, max_uploads, next_markers):
-        return xml_document(
-            "ListMultipartUploadsResult",
-            [
-                ("Bucket", req.bucket),
-                ("KeyMarker", key_marker),
-                ("UploadIdMarker", upload_id_marker),
-                ("NextKeyMarker", next_markers[0] if next_markers else ""),
-                ("NextUploadIdMarker", next_markers[1] if next_markers else ""),
-                ("Prefix", prefix),
-                ("MaxUploads", max_uploads),
-                ("IsTruncated", "true" if next_markers else "false"),
-            ]
-            + [
-                (
-                    "Upload",
-                    [
-                        ("Key", u.key),
-                        ("UploadId", u.upload_id),
-                        ("Initiator", [("ID", OWNER_ID)]),
-                        ("Owner", [("ID", OWNER_ID)]),
-                        ("StorageClass", "STANDARD"),
-                        ("Initiated", u.initiated),
-                    ],
-                )
-                for u in page
-            ],
-            self.namespace,
-        )

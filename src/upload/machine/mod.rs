@@ -1,7 +1,9 @@
 //! [`Upload`]: one file's upload from the first byte to the stored object (or a clean failure),
 //! as a state machine the shell drives through [`Machine`]: `prepare.rs` finds what a stored
-//! checkpoint lets it keep, this file sends the parts, `finish.rs` ends the upload.
+//! checkpoint lets it keep, this file sends the parts, `checksums.rs` puts Content-MD5 or the
+//! flexible checksums on them, `finish.rs` ends the upload.
 
+mod checksums;
 mod finish;
 mod prepare;
 
@@ -19,9 +21,7 @@ use crate::actions::{
     AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, EncryptedRequest,
     HeadObject, ListParts, ListedPart, ObjectOptions, PutObject, UploadPart,
 };
-use crate::checksum::{ChecksumAlgorithm, checksums_equal};
 use crate::error::{Error, Result};
-use crate::hash::encode_md5;
 use crate::http::{Request, Response};
 use crate::plan::PartPlan;
 use crate::provider::Profile;
@@ -314,66 +314,6 @@ impl Upload {
                 }
                 Err(error) => return self.fail(error),
             }
-        }
-    }
-
-    /// The part's `Content-MD5`, unless a flexible checksum is sent instead.
-    fn content_md5(&self, md5: Option<[u8; 16]>, profile: &Profile) -> Option<String> {
-        md5.filter(|_| self.config.checksum.algorithm().is_none()).map(|d| encode_md5(&d, profile.content_md5))
-    }
-
-    /// Part `number`'s checksum, base64, with its algorithm.
-    fn part_checksum(&self, number: u16) -> Option<(ChecksumAlgorithm, String)> {
-        let algorithm = self.config.checksum.algorithm()?;
-        self.part_checksums.get(&number).map(|digest| (algorithm, BASE64.encode(digest)))
-    }
-
-    /// `request` with part `number`'s `x-amz-checksum-*` header, when a flexible checksum is chosen.
-    fn with_part_checksum(&self, mut request: Request, number: u16) -> Request {
-        if let Some((algorithm, value)) = self.part_checksum(number) {
-            request.headers.push((algorithm.header(), value));
-        }
-        request
-    }
-
-    /// The parts for Complete, each with its checksum.
-    fn with_checksums(&self, parts: Vec<CompletedPart>) -> Vec<CompletedPart> {
-        let checksum = |p: &CompletedPart| self.part_checksum(p.part_number);
-        parts.into_iter().map(|p| CompletedPart { checksum: checksum(&p), ..p }).collect()
-    }
-
-    /// The whole object's checksum from the parts' (a CRC combined, or SHA256's composite), when
-    /// every part has one.
-    fn object_checksum(&self) -> Option<(ChecksumAlgorithm, String)> {
-        let algorithm = self.config.checksum.algorithm()?;
-        let parts: Option<Vec<(Vec<u8>, u64)>> = self
-            .plan
-            .parts()
-            .map(|spec| self.part_checksums.get(&spec.number).map(|d| (d.clone(), spec.size)))
-            .collect();
-        algorithm.object(&parts?).map(|value| (algorithm, value))
-    }
-
-    /// Complete's request with the object's full-object CRC, for the service to check.
-    fn with_object_checksum(&self, mut request: Request) -> Request {
-        if let Some((algorithm, value)) = self.object_checksum().filter(|(a, _)| a.full_object()) {
-            request.headers.push((algorithm.header(), value));
-            request.headers.push(("x-amz-checksum-type".into(), algorithm.checksum_type().into()));
-        }
-        request
-    }
-
-    /// Checks the object checksum Complete reported against the one of the file's parts.
-    ///
-    /// # Errors
-    /// [`Error::Integrity`] when they differ.
-    fn check_object_checksum(&self, reported: &[(ChecksumAlgorithm, String)]) -> Result<()> {
-        let Some((algorithm, ours)) = self.object_checksum() else { return Ok(()) };
-        match reported.iter().find(|(a, _)| *a == algorithm) {
-            Some((_, theirs)) if !checksums_equal(theirs, &ours) => Err(Error::Integrity {
-                message: format!("the stored object's {} is {theirs}; the file's is {ours}", algorithm.name()),
-            }),
-            _ => Ok(()),
         }
     }
 
