@@ -6,7 +6,10 @@
 // length: the service's Content-MD5 check must catch it), carry the request out and then
 // lose its answer (the connection drops after the answer's head, before its body), or answer a
 // part with an ETag of 32 hex digits that is not its MD5 (as S3 does under SSE-KMS and SSE-C; the
-// proxy maps it back to the store's in CompleteMultipartUpload bodies).
+// proxy maps it back to the store's in CompleteMultipartUpload bodies), or answer with another
+// CRC-64/ECMA than the object's (OSS's and KS3's header and KS3's element: a damaged object). A
+// stall that ends before the client's stall timer is a delay; a hold lasts until the test calls
+// `release()`.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { seededRandom } from './seeded-random.mjs';
@@ -19,12 +22,14 @@ export const FAULTS = [
   'skewed',
   'expired-token',
   'stall',
+  'hold',
   'drop-etag',
   'cut-body',
   'corrupt-body',
   'lose-answer',
   'no-such-upload',
   'opaque-etag',
+  'wrong-crc',
 ];
 
 const ERRORS = {
@@ -36,17 +41,24 @@ const ERRORS = {
 };
 
 /**
- * A rule: requests matching `method` (optional) and carrying query parameter `query` (optional)
+ * A rule: requests matching `method` (optional) and carrying query parameter `query` (optional;
+ * `name=value` for that value only)
  * are faulted with probability `rate` (default 1), at most `limit` times (default unlimited),
  * taking the kinds in `faults` in turn; `stallMs` is how long a stall lasts (default 10 s).
  */
+/** Another CRC-64 than `crc` (decimal), as a damaged object would have. */
+const otherCrc = (crc) => String((BigInt(crc) + 1n) % 2n ** 64n);
+
 function matches(rule, req, url) {
-  return (!rule.method || rule.method === req.method) && (!rule.query || url.searchParams.has(rule.query));
+  const [name, value] = (rule.query ?? '').split('=');
+  const query =
+    !rule.query || (value === undefined ? url.searchParams.has(name) : url.searchParams.get(name) === value);
+  return (!rule.method || rule.method === req.method) && query;
 }
 
 /**
  * Starts the proxy in front of `upstream` (an http:// origin). Returns `{ url, setRules(rules, seed),
- * stats, close() }`; `stats` counts requests (also by method) and faults by kind.
+ * stats, release(), close() }`; `stats` counts requests (also by method) and faults by kind.
  */
 export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetimeMs = 15 * 60_000 }) {
   const target = new URL(upstream);
@@ -54,6 +66,8 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
   let draw = seededRandom(1);
   /** The store's ETag of each opaque one the proxy answered. */
   const opaqueEtags = new Map();
+  /** The requests on hold, each released by calling its function. */
+  const held = [];
   const stats = { requests: 0, passed: 0, methods: {}, faults: Object.fromEntries(FAULTS.map((k) => [k, 0])) };
 
   const cors = (req) => ({
@@ -74,7 +88,7 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
     return null;
   }
 
-  function forward(req, res, { body, dropEtag, opaqueEtag, loseAnswer } = {}) {
+  function forward(req, res, { body, dropEtag, opaqueEtag, loseAnswer, wrongCrc } = {}) {
     const headers = { ...req.headers };
     if (body) headers['content-length'] = String(body.length);
     const out = http.request(
@@ -95,6 +109,21 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
           const opaque = `"${createHash('md5').update(`sse:${back.etag}`).digest('hex')}"`;
           opaqueEtags.set(opaque, back.etag);
           back.etag = opaque;
+        }
+        if (wrongCrc) {
+          for (const name of Object.keys(back).filter((n) => n.endsWith('crc64ecma')))
+            back[name] = otherCrc(back[name]);
+          const chunks = [];
+          answer.on('data', (chunk) => chunks.push(chunk));
+          answer.on('end', () => {
+            const text = Buffer.concat(chunks)
+              .toString()
+              .replace(/(<ChecksumCRC64ECMA>)(\d+)/, (_, open, crc) => open + otherCrc(crc));
+            delete back['content-length'];
+            res.writeHead(answer.statusCode, back);
+            res.end(text);
+          });
+          return;
         }
         res.writeHead(answer.statusCode, back);
         answer.pipe(res);
@@ -152,11 +181,21 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
         });
         if (!res.destroyed) forward(req, res);
         return;
+      case 'hold':
+        await new Promise((resolve) => {
+          held.push(resolve);
+          res.on('close', resolve);
+        });
+        if (!res.destroyed) forward(req, res);
+        return;
       case 'drop-etag':
         forward(req, res, { dropEtag: true });
         return;
       case 'opaque-etag':
         forward(req, res, { opaqueEtag: true });
+        return;
+      case 'wrong-crc':
+        forward(req, res, { wrongCrc: true });
         return;
       case 'lose-answer':
         forward(req, res, { loseAnswer: true });
@@ -188,7 +227,12 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
     }
   });
 
+  function release() {
+    for (const resolve of held.splice(0)) resolve();
+  }
+
   function close() {
+    release();
     clearTimeout(deadline);
     server.close();
     server.closeAllConnections();
@@ -205,6 +249,8 @@ export async function startFaultProxy({ upstream, maxRequests = 20_000, lifetime
       rules = next.map((rule) => ({ ...rule, used: 0 }));
       draw = seededRandom(seed);
     },
+    /** Lets the requests on hold go on to the upstream. */
+    release,
     close,
   };
 }

@@ -1,18 +1,19 @@
 //! Checksums beyond Content-MD5: S3's flexible checksums (CRC32, CRC32C, CRC64NVME, SHA256) of each
-//! part, and the whole object's CRC combined from the parts' CRCs (as zlib's `crc32_combine`), so
-//! the file is never read twice.
+//! part, the CRC-64/ECMA that OSS and KS3 report for an object, and the whole object's CRC combined
+//! from the parts' CRCs (as zlib's `crc32_combine`), so the file is never read twice.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use crc::{CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME, Crc, Table};
+use crc::{CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME, CRC_64_XZ, Crc, Table};
 use sha2::{Digest as _, Sha256};
 use std::sync::OnceLock;
 
-// Slice-by-16 tables (16, 16 and 32 KiB) for the speed the hash Workers need, built on first use
-// rather than as statics, which would put them in the wasm module (+95 KB gzipped).
+// Slice-by-16 tables (16, 16, 32 and 32 KiB) for the speed the hash Workers need, built on first
+// use rather than as statics, which would put them in the wasm module (+95 KB gzipped).
 static CRC32: OnceLock<Crc<u32, Table<16>>> = OnceLock::new();
 static CRC32C: OnceLock<Crc<u32, Table<16>>> = OnceLock::new();
 static CRC64NVME: OnceLock<Crc<u64, Table<16>>> = OnceLock::new();
+static CRC64ECMA: OnceLock<Crc<u64, Table<16>>> = OnceLock::new();
 
 /// The `checksum` option: what each part is sent with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +33,24 @@ impl Checksum {
         match name {
             "md5" => Some(Self::Md5),
             "none" => Some(Self::None),
-            other => ChecksumAlgorithm::ALL.into_iter().find(|a| a.option() == other).map(Self::Flexible),
+            other => ChecksumAlgorithm::FLEXIBLE.into_iter().find(|a| a.option() == other).map(Self::Flexible),
         }
     }
 
     /// Whether parts are hashed.
     pub fn hashes(self) -> bool {
         self != Self::None
+    }
+
+    /// What the hash Workers compute beside the MD5: the flexible checksum chosen or, with `'md5'`
+    /// on a service that reports the object's CRC-64/ECMA (`reports_crc64`), that CRC, to check the
+    /// object after Complete.
+    pub fn computed(self, reports_crc64: bool) -> Option<ChecksumAlgorithm> {
+        match self {
+            Self::Flexible(algorithm) => Some(algorithm),
+            Self::Md5 if reports_crc64 => Some(ChecksumAlgorithm::Crc64Ecma),
+            _ => None,
+        }
     }
 
     /// The flexible checksum algorithm, if one is chosen.
@@ -50,7 +62,7 @@ impl Checksum {
     }
 }
 
-/// A checksum algorithm of S3's `x-amz-checksum-*` family.
+/// A checksum algorithm: one of S3's `x-amz-checksum-*` family, or the CRC-64/ECMA of OSS and KS3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChecksumAlgorithm {
     /// CRC-32 (ISO-HDLC, as zlib).
@@ -61,11 +73,17 @@ pub enum ChecksumAlgorithm {
     Crc64Nvme,
     /// SHA-256.
     Sha256,
+    /// CRC-64/ECMA-182 (CRC-64/XZ), which OSS and KS3 report, in decimal, for a part and for the
+    /// whole object (not one of S3's: never sent, only compared).
+    Crc64Ecma,
 }
 
 impl ChecksumAlgorithm {
-    /// Every algorithm.
-    pub const ALL: [ChecksumAlgorithm; 4] = [Self::Crc32, Self::Crc32c, Self::Crc64Nvme, Self::Sha256];
+    /// S3's flexible checksums, the `checksum` option's algorithms.
+    pub const FLEXIBLE: [ChecksumAlgorithm; 4] = [Self::Crc32, Self::Crc32c, Self::Crc64Nvme, Self::Sha256];
+
+    /// Every algorithm a hash Worker computes.
+    pub const ALL: [ChecksumAlgorithm; 5] = [Self::Crc32, Self::Crc32c, Self::Crc64Nvme, Self::Sha256, Self::Crc64Ecma];
 
     /// The name of the `checksum` option's value (`'crc32'`…).
     pub fn option(self) -> &'static str {
@@ -74,6 +92,7 @@ impl ChecksumAlgorithm {
             Self::Crc32c => "crc32c",
             Self::Crc64Nvme => "crc64nvme",
             Self::Sha256 => "sha256",
+            Self::Crc64Ecma => "crc64ecma",
         }
     }
 
@@ -84,6 +103,7 @@ impl ChecksumAlgorithm {
             Self::Crc32c => "CRC32C",
             Self::Crc64Nvme => "CRC64NVME",
             Self::Sha256 => "SHA256",
+            Self::Crc64Ecma => "CRC64ECMA",
         }
     }
 
@@ -117,6 +137,7 @@ impl ChecksumAlgorithm {
                 State::Crc64(CRC64NVME.get_or_init(|| Crc::<u64, Table<16>>::new(&CRC_64_NVME)).digest())
             }
             Self::Sha256 => State::Sha256(Sha256::new()),
+            Self::Crc64Ecma => State::Crc64(CRC64ECMA.get_or_init(|| Crc::<u64, Table<16>>::new(&CRC_64_XZ)).digest()),
         })
     }
 
@@ -127,9 +148,10 @@ impl ChecksumAlgorithm {
         hasher.finish()
     }
 
-    /// The object's checksum as S3 reports it, from its parts' digests and sizes in order: for a
-    /// CRC the CRC of the whole object (base64), for SHA256 the digest of the parts' digests
-    /// followed by `-<parts>`. `None` when a digest has the wrong length.
+    /// The object's checksum as the service reports it, from its parts' digests and sizes in order:
+    /// for S3's CRCs the CRC of the whole object (base64), for SHA256 the digest of the parts'
+    /// digests followed by `-<parts>`, for CRC-64/ECMA the object's CRC in decimal. `None` when a
+    /// digest has the wrong length.
     pub fn object(self, parts: &[(Vec<u8>, u64)]) -> Option<String> {
         match self {
             Self::Crc32 | Self::Crc32c => {
@@ -143,6 +165,7 @@ impl ChecksumAlgorithm {
             Self::Crc64Nvme => {
                 Some(BASE64.encode(combine_all(parts, reflected(CRC_64_NVME.poly, 64), 64)?.to_be_bytes()))
             }
+            Self::Crc64Ecma => Some(combine_all(parts, reflected(CRC_64_XZ.poly, 64), 64)?.to_string()),
             Self::Sha256 => {
                 let mut hasher = Sha256::new();
                 for (digest, _) in parts {
@@ -191,7 +214,7 @@ impl Hasher {
     }
 }
 
-/// Whether a checksum the service reported equals ours (base64, compared as written).
+/// Whether a checksum the service reported equals ours (compared as written).
 pub fn checksums_equal(reported: &str, ours: &str) -> bool {
     reported.trim() == ours.trim()
 }
@@ -266,6 +289,8 @@ mod tests {
         assert_eq!(ChecksumAlgorithm::Crc32.digest(check), 0xcbf4_3926_u32.to_be_bytes());
         assert_eq!(ChecksumAlgorithm::Crc32c.digest(check), 0xe306_9283_u32.to_be_bytes());
         assert_eq!(ChecksumAlgorithm::Crc64Nvme.digest(check), 0xae8b_1486_0a79_9888_u64.to_be_bytes());
+        // oss2's `utils.Crc64` gives 0x995dc9bbdf1939fa for "123456789" too.
+        assert_eq!(ChecksumAlgorithm::Crc64Ecma.digest(check), 0x995d_c9bb_df19_39fa_u64.to_be_bytes());
         // S3's documented example: CRC32 of "Hello World" is "ShexVg==".
         assert_eq!(BASE64.encode(ChecksumAlgorithm::Crc32.digest(b"Hello World")), "ShexVg==");
     }
@@ -285,6 +310,10 @@ mod tests {
                     "{algorithm:?} {cuts:?}"
                 );
             }
+            let ecma = ChecksumAlgorithm::Crc64Ecma;
+            let digests: Vec<(Vec<u8>, u64)> = parts.iter().map(|p| (ecma.digest(p), p.len() as u64)).collect();
+            let whole = u64::from_be_bytes(ecma.digest(&file).try_into().unwrap_or_default());
+            assert_eq!(ecma.object(&digests), Some(whole.to_string()), "{cuts:?}");
         }
     }
 

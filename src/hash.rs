@@ -40,6 +40,15 @@ pub fn etag_matches_parts(etag: &str, part_md5s: &[[u8; 16]]) -> bool {
     etags_equal(etag, &multipart_etag(part_md5s))
 }
 
+/// Whether an ETag has the form of [`multipart_etag`] for `parts` parts: 32 hex digits, `-`, the
+/// number of parts. Stores that form it otherwise are not checked against the parts' MD5s.
+pub fn is_multipart_etag(etag: &str, parts: usize) -> bool {
+    let etag = etag.trim().trim_matches('"');
+    etag.split_once('-').is_some_and(|(digest, count)| {
+        digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()) && count.parse() == Ok(parts)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +75,9 @@ mod tests {
         assert!(etag_matches_parts("E09E4FD6265B36115FE3DB32DF945D84-2", &parts));
         assert!(!etag_matches_parts("\"e09e4fd6265b36115fe3db32df945d84-3\"", &parts));
         assert!(!etag_matches_parts("\"e09e4fd6265b36115fe3db32df945d84-2\"", &[parts[1], parts[0]]));
+        assert!(is_multipart_etag("\"E09E4FD6265B36115FE3DB32DF945D84-2\"", 2));
+        assert!(!is_multipart_etag("\"e09e4fd6265b36115fe3db32df945d84-2\"", 3));
+        assert!(!is_multipart_etag("\"e09e4fd6265b36115fe3db32df945d84\"", 1));
+        assert!(!is_multipart_etag("ABwcsNIEIx/3TXD+37wkhu1YIh8AgUg/++I5bsBm9MiQotlGsT-2", 2));
     }
 }

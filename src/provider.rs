@@ -135,6 +135,10 @@ pub struct Profile {
     pub complete_etag_is_md5_of_md5s: bool,
     /// Whether the service takes S3's flexible checksums (`x-amz-checksum-*`): S3 only.
     pub flexible_checksums: bool,
+    /// The response header with the object's (and a part's) CRC-64/ECMA in decimal: OSS's
+    /// `x-oss-hash-crc64ecma` (`providers.md` §3.5), KS3's `x-kss-checksum-crc64ecma` (§6.4). OBS
+    /// documents one whose support is unverified (§4.5): not read.
+    pub crc64_header: Option<&'static str>,
     /// Where the typed object options go.
     pub object_headers: ObjectHeaderNames,
     /// Server-side encryption.
@@ -159,6 +163,7 @@ const S3: Profile = Profile {
     schemes: &[Scheme::AwsV4],
     complete_etag_is_md5_of_md5s: true,
     flexible_checksums: true,
+    crc64_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-amz-storage-class"),
         acl: Some("x-amz-acl"),
@@ -198,6 +203,7 @@ const OSS: Profile = Profile {
     schemes: &[Scheme::OssV4, Scheme::OssV1],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
+    crc64_header: Some("x-oss-hash-crc64ecma"),
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-oss-storage-class"),
         acl: Some("x-oss-object-acl"),
@@ -228,6 +234,7 @@ const OBS: Profile = Profile {
     schemes: &[Scheme::Obs],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
+    crc64_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-obs-storage-class"),
         acl: Some("x-obs-acl"),
@@ -263,6 +270,7 @@ const NOS: Profile = Profile {
     schemes: &[Scheme::Nos],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
+    crc64_header: None,
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-nos-storage-class"),
         acl: None,
@@ -295,6 +303,7 @@ const KS3: Profile = Profile {
     schemes: &[Scheme::Ks3V4, Scheme::Ks3V2],
     complete_etag_is_md5_of_md5s: false,
     flexible_checksums: false,
+    crc64_header: Some("x-kss-checksum-crc64ecma"),
     object_headers: ObjectHeaderNames {
         storage_class: Some("x-kss-storage-class"),
         acl: Some("x-kss-acl"),

@@ -123,6 +123,31 @@ fn complete() {
 }
 
 #[test]
+fn complete_reports_the_object_crc64_on_oss_and_ks3() {
+    use partwise::checksum::ChecksumAlgorithm::Crc64Ecma;
+    let result = |extra: &str| {
+        format!(
+            "<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>\"E\"</ETag>{extra}</CompleteMultipartUploadResult>"
+        )
+    };
+    let with_header = |name: &str| Response {
+        status: 200,
+        headers: vec![(name.into(), "11051210869376104954".into())],
+        body: result("").into_bytes(),
+    };
+    let oss = CompleteMultipartUpload::parse(&with_header("x-oss-hash-crc64ecma"), Provider::Oss.profile());
+    assert_eq!(oss.expect("parsed").checksums, vec![(Crc64Ecma, "11051210869376104954".to_owned())]);
+    let ks3 = CompleteMultipartUpload::parse(&with_header("x-kss-checksum-crc64ecma"), Provider::Ks3.profile());
+    assert_eq!(ks3.expect("parsed").checksums, vec![(Crc64Ecma, "11051210869376104954".to_owned())]);
+    let element = ok(&result("<ChecksumCRC64ECMA>42</ChecksumCRC64ECMA>"));
+    let ks3 = CompleteMultipartUpload::parse(&element, Provider::Ks3.profile()).expect("parsed");
+    assert_eq!(ks3.checksums, vec![(Crc64Ecma, "42".to_owned())]);
+    // Services that report no CRC-64: the header means nothing there.
+    let s3 = CompleteMultipartUpload::parse(&with_header("x-oss-hash-crc64ecma"), Provider::S3.profile());
+    assert!(s3.expect("parsed").checksums.is_empty());
+}
+
+#[test]
 fn abort() {
     let ks3 = Provider::Ks3.profile();
     let req = AbortMultipartUpload { key: "k".into(), upload_id: "id".into() }.request(ks3).expect("valid");

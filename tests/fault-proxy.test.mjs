@@ -18,8 +18,8 @@ before(async () => {
       });
       req.on('end', () => {
         received += 1;
-        res.writeHead(200, { etag: '"e"', 'x-length': String(length) });
-        res.end('ok');
+        res.writeHead(200, { etag: '"e"', 'x-length': String(length), 'x-oss-hash-crc64ecma': '18446744073709551615' });
+        res.end('<ChecksumCRC64ECMA>41</ChecksumCRC64ECMA>');
       });
     })
     .listen(0, '127.0.0.1');
@@ -58,6 +58,10 @@ test('passes requests through and injects the faults its rules name, in turn', a
     );
     assert.equal(received, seen + 1, 'after the store carried the request out');
     assert.equal((await put(proxy.url)).status, 200, 'the limit is spent');
+    proxy.setRules([{ method: 'POST', faults: ['wrong-crc'] }]);
+    const damaged = await fetch(`${proxy.url}/b/k?uploadId=u`, { method: 'POST' });
+    assert.equal(damaged.headers.get('x-oss-hash-crc64ecma'), '0', 'another CRC in the header');
+    assert.equal(await damaged.text(), '<ChecksumCRC64ECMA>42</ChecksumCRC64ECMA>', 'and in the body');
     assert.equal((await fetch(`${proxy.url}/b/k`)).status, 200, 'other requests pass');
     assert.deepEqual(
       [

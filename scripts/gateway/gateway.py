@@ -136,6 +136,11 @@ class Dialect:
     tagging_header = None  # "x-oss-tagging"
     # The service's storage classes as S3's (SeaweedFS refuses any other); unlisted ones go as sent.
     storage_classes = {}
+    # The response header with the CRC-64/ECMA of a part's or an object's bytes, in decimal, on
+    # UploadPart, PutObject and Complete (None: the service reports none).
+    crc64_header = None  # "x-oss-hash-crc64ecma"
+    # The element that also carries it in CompleteMultipartUploadResult (KS3, as ks3sdk reads it).
+    crc64_element = None  # "ChecksumCRC64ECMA"
 
     # --- to implement ---
     def authenticate(self, req, keyring, now):
@@ -163,6 +168,14 @@ class Dialect:
     def etag(self, hex_digest):
         """The ETag header / element value for a hex digest."""
         return f'"{hex_digest}"'
+
+    def crc64(self, data):
+        """The CRC-64/ECMA of `data` as the service writes it (decimal), with the vendor SDK's CRC."""
+        raise NotImplementedError
+
+    def crc64_headers(self, data):
+        """`{crc64_header: value}` for a part's or object's bytes, or nothing."""
+        return {self.crc64_header: self.crc64(data)} if self.crc64_header else {}
 
     def store_headers(self, req):
         """The S3 headers SeaweedFS gets for an object: type, metadata and the like."""
@@ -215,7 +228,9 @@ class Dialect:
             self.namespace,
         )
 
-    def render_complete(self, req, etag):
+    def render_complete(self, req, etag, crc64=None):
+        """`crc64`: the object's CRC-64/ECMA, written in `crc64_element` where the service has one."""
+        crc = [(self.crc64_element, crc64)] if self.crc64_element and crc64 else []
         return xml_document(
             "CompleteMultipartUploadResult",
             [
@@ -223,7 +238,8 @@ class Dialect:
                 ("Bucket", req.bucket),
                 ("Key", req.key),
                 ("ETag", self.etag(etag)),
-            ],
+            ]
+            + crc,
             self.namespace,
         )
 
@@ -345,7 +361,8 @@ class Gateway:
                 },
                 b"",
             )
-        cors["access-control-expose-headers"] = f"ETag, Date, {d.request_id_header}"
+        exposed = ", ".join(["ETag", "Date", d.request_id_header] + ([d.crc64_header] if d.crc64_header else []))
+        cors["access-control-expose-headers"] = exposed
         if req.path in ("/_sts", "/_presign") and req.method == "POST":
             return self.backend_route(req, cors)
         if req.path == "/_requests" and req.method == "GET":
@@ -427,9 +444,12 @@ class Gateway:
                 raise ServiceError(400, "InvalidArgument", "Part number must be an integer between 1 and 10000")
             self.check_md5(req)
             etag = s.upload_part(req.bucket, req.key, req.param("uploadId"), int(number), {}, req.body)
-            return 200, {"etag": d.etag(etag)}, b""
+            return 200, {"etag": d.etag(etag), **d.crc64_headers(req.body)}, b""
         if op == "completeMultipartUpload":
-            return 200, xml, d.render_complete(req, self.complete(req))
+            etag = self.complete(req)
+            # The object's CRC, from its stored bytes read back (not from the parts' CRCs).
+            crc = d.crc64_headers(s.get(req.bucket, req.key)[1]) if d.crc64_header else {}
+            return 200, {**xml, **crc}, d.render_complete(req, etag, crc.get(d.crc64_header))
         if op == "abortMultipartUpload":
             s.abort(req.bucket, req.key, req.param("uploadId"))
             return 204, {}, b""
@@ -440,7 +460,7 @@ class Gateway:
         if op == "putObject":
             self.check_md5(req)
             etag = s.put(req.bucket, req.key, d.store_headers(req), req.body)
-            return 200, {"etag": d.etag(etag)}, b""
+            return 200, {"etag": d.etag(etag), **d.crc64_headers(req.body)}, b""
         if op == "headObject":
             return 200, d.object_headers(s.head(req.bucket, req.key)), b""
         stored, body = s.get(req.bucket, req.key)

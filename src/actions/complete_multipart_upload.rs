@@ -41,8 +41,9 @@ pub struct CompletedUpload {
     pub key: String,
     /// The object's `ETag` (`"<md5 of part md5s>-<n>"` on S3).
     pub etag: String,
-    /// The object's flexible checksums the service reported, from the result's `<ChecksumCRC32>`…
-    /// or the `x-amz-checksum-*` headers.
+    /// The object's checksums the service reported: S3's flexible ones from the result's
+    /// `<ChecksumCRC32>`… or the `x-amz-checksum-*` headers, the CRC-64/ECMA of OSS and KS3 from
+    /// their header (or KS3's `<ChecksumCRC64ECMA>`).
     pub checksums: Vec<(ChecksumAlgorithm, String)>,
 }
 
@@ -103,12 +104,17 @@ impl Action for CompleteMultipartUpload {
             Some("CompleteMultipartUploadResult") => {
                 let r = xml::parse(body, "CompleteMultipartUpload")?;
                 let field = |name| r.field(name).unwrap_or_default().to_owned();
-                let checksums = ChecksumAlgorithm::ALL
-                    .into_iter()
-                    .filter_map(|algorithm| {
-                        let value = r.field(&algorithm.element()).or_else(|| response.header(&algorithm.header()));
-                        value.map(|v| (algorithm, v.trim().to_owned())).filter(|(_, v)| !v.is_empty())
-                    })
+                let flexible = ChecksumAlgorithm::FLEXIBLE.into_iter().map(|algorithm| {
+                    (algorithm, r.field(&algorithm.element()).or_else(|| response.header(&algorithm.header())))
+                });
+                // KS3 also writes it in the result (ks3sdk reads `<ChecksumCRC64ECMA>`).
+                let crc64 = profile.crc64_header.map(|name| {
+                    (ChecksumAlgorithm::Crc64Ecma, response.header(name).or_else(|| r.field("ChecksumCRC64ECMA")))
+                });
+                let checksums = flexible
+                    .chain(crc64)
+                    .filter_map(|(algorithm, value)| value.map(|v| (algorithm, v.trim().to_owned())))
+                    .filter(|(_, v)| !v.is_empty())
                     .collect();
                 Ok(CompletedUpload {
                     checksums,

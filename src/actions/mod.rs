@@ -19,7 +19,7 @@ pub use create_multipart_upload::{CreateMultipartUpload, CreatedUpload};
 pub use encryption::{CustomerKey, EncryptedRequest, Encryption};
 pub use head_object::{HeadObject, ObjectHead};
 pub use list_multipart_uploads::{ListMultipartUploads, UploadSummary, UploadsPage};
-pub use list_parts::{ListParts, ListedPart, PartsPage};
+pub use list_parts::{ListParts, ListedPart, PartsPage, held_parts};
 pub use object_options::{ContentDisposition, DispositionType, ObjectOptions};
 pub use put_object::PutObject;
 pub use upload_part::UploadPart;

@@ -3,7 +3,7 @@
 //! credentials, tokens, URLs or an SSE-C key (the app passes that again to resume).
 
 use super::parts::KeptPart;
-use crate::actions::ListedPart;
+use crate::actions::{ListedPart, held_parts};
 use crate::error::{Error, Result};
 use crate::hash::etags_equal;
 use crate::plan::PartPlan;
@@ -186,15 +186,15 @@ impl Checkpoint {
         Ok(plan)
     }
 
-    /// The parts that need not be sent again, as the service lists them: a part recorded here is
+    /// The parts that need not be sent again, as the service holds them ([`held_parts`]): a part recorded here is
     /// kept when the listed size and `ETag` match the record; a listed part the record misses (the
     /// page closed between the part's answer and the checkpoint's save) is kept when its size is the
     /// one the plan gives it. With checksums on, the session checks every kept part against the file
     /// before Complete: by the recorded MD5, else by the ETag. Everything else is uploaded anew.
     pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<KeptPart> {
         let plan = self.plan().ok();
-        let mut kept: Vec<KeptPart> = listed
-            .iter()
+        let mut kept: Vec<KeptPart> = held_parts(listed)
+            .into_iter()
             .filter_map(|l| {
                 match self.parts.iter().find(|p| p.number == l.part_number) {
                     Some(p) => {
@@ -302,6 +302,15 @@ mod tests {
             vec![KeptPart { part_number: 3, etag: "\"cc\"".into(), md5: Some([0xcc; 16]) }],
             "the recorded MD5 goes with the part, to check the file against"
         );
+    }
+
+    #[test]
+    fn a_part_number_listed_twice_is_its_last_entry() {
+        // SeaweedFS lists every upload of part 3: the recorded one, then another tab's.
+        let c = checkpoint();
+        assert!(c.reconcile(&[listed(3, 5, "\"cc\""), listed(3, 5, "\"other\"")]).is_empty());
+        let kept = c.reconcile(&[listed(3, 5, "\"other\""), listed(3, 5, "\"cc\"")]);
+        assert_eq!(kept.iter().map(|p| p.etag.as_str()).collect::<Vec<_>>(), ["\"cc\""]);
     }
 
     #[test]

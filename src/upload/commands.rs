@@ -54,7 +54,7 @@ pub enum Command {
     /// Stop this job; nothing more is reported for it.
     Cancel(JobId),
     /// Hold the Web Lock of this name until the machine is done → [`Input::Locked`] once held,
-    /// after [`Input::LockBusy`] if another tab holds it. Without Web Locks: [`Input::Locked`] at once.
+    /// after [`Input::LockBusy`] if another tab holds it. Without Web Locks: [`Input::Unguarded`] at once.
     Lock {
         /// The lock's name ([`Checkpoint::lock_name`]).
         name: String,
@@ -136,8 +136,12 @@ pub enum Input {
     },
     /// Another tab holds the lock; the shell waits for it.
     LockBusy,
-    /// The lock is held (or the browser has no Web Locks).
+    /// The lock is held.
     Locked,
+    /// The browser has no Web Locks (or refused the lock): the upload goes on, but nothing keeps
+    /// another tab from taking the same stored upload, so its parts are listed and checked before
+    /// Complete.
+    Unguarded,
     /// The readable stored checkpoints of the destination.
     CheckpointsLoaded(Vec<Checkpoint>),
     /// The browser is online again.

@@ -42,7 +42,7 @@ pub(crate) fn request(name: &str, report: impl Fn(Input) + 'static) -> HeldLock 
     let state = Rc::new(LockState::default());
     let report: Report = Rc::new(report);
     let Some(locks) = lock_manager() else {
-        locked(&state, &report);
+        locked(&state, &report, false);
         return HeldLock { state };
     };
     let (first_state, first_report, name_owned, locks_again) =
@@ -69,12 +69,12 @@ fn ask(locks: &JsValue, name: &str, options: &JsValue, callback: &JsValue, state
         js_sys::Reflect::get(locks, &"request".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let answer = request.and_then(|f| f.call3(locks, &name.into(), options, callback).ok());
     let Some(promise) = answer.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) else {
-        return locked(state, report);
+        return locked(state, report, false);
     };
     let (state, report) = (state.clone(), report.clone());
     spawn_local(async move {
         if JsFuture::from(promise).await.is_err() && !state.done.get() {
-            locked(&state, &report);
+            locked(&state, &report, false);
         }
     });
 }
@@ -84,16 +84,17 @@ fn hold(state: &Rc<LockState>, report: &Report) -> JsValue {
     if state.done.get() {
         return JsValue::UNDEFINED;
     }
-    locked(state, report);
+    locked(state, report, true);
     let mut keep = |resolve: js_sys::Function, _reject: js_sys::Function| {
         state.release.replace(Some(resolve));
     };
     js_sys::Promise::new(&mut keep).into()
 }
 
-fn locked(state: &LockState, report: &Report) {
+/// Reports the lock held: `guarded` when Web Locks keep other tabs out, else [`Input::Unguarded`].
+fn locked(state: &LockState, report: &Report, guarded: bool) {
     if !state.reported.replace(true) {
-        report(Input::Locked);
+        report(if guarded { Input::Locked } else { Input::Unguarded });
     }
 }
 

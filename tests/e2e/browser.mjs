@@ -125,7 +125,8 @@ export const pseudoRandom = (size, seed) => Buffer.from(seededBytes(size, seed).
  * is the one chosen in that `<input type=file>` instead. `target` names the development backend's
  * bucket (default: its first, the test SeaweedFS); `signature` picks the scheme (for presigned
  * URLs: the scheme the backend presigns with). `object` goes into `upload()`'s options beside the
- * key (`contentDisposition`, `metadata`, …).
+ * key (`contentDisposition`, `metadata`, …). `flipByte` (an offset) inverts that byte of the file: a
+ * file that differs from the seed's there only.
  */
 export function uploadInPage(page, spec) {
   return page.evaluate(
@@ -144,15 +145,16 @@ export function uploadInPage(page, spec) {
       target: targetId,
       signature,
       object = {},
+      flipByte,
     }) => {
       const { createUploader, PartwiseError } = await import('/pkg/index.js');
       const { seededBytes } = await import('/scripts/seeded-random.mjs');
       const targets = await (await fetch('/targets')).json();
       const target = targetId ? targets.find((t) => t.id === targetId) : targets[0];
       const ask = new URLSearchParams({ ...(targetId && { target: targetId }), ...(signature && { signature }) });
-      const file = input
-        ? document.querySelector(input).files[0]
-        : new File([seededBytes(size, seed)], 'odd.bin', { lastModified: 1 });
+      const bytes = input ? null : seededBytes(size, seed);
+      if (flipByte !== undefined) bytes[flipByte] ^= 0xff;
+      const file = input ? document.querySelector(input).files[0] : new File([bytes], 'odd.bin', { lastModified: 1 });
       const uploader = createUploader({
         provider: target.provider,
         endpoint: endpoint ?? target.endpoint,

@@ -1,7 +1,8 @@
 // Every service end to end in Chromium: the local SeaweedFS (S3) and the local OSS, OBS, NOS and
 // KS3 gateways (scripts/gateway/, signatures checked by the vendors' SDKs), each in STS mode
 // (partwise signs) and presigned mode (the vendor SDK presigns in the development backend):
-// 0 B, one part and three parts; a wrong secret; a corrupted part body; and for the gateways a
+// 0 B, one part and three parts; a wrong secret; a corrupted part body; OSS's and KS3's object
+// CRC-64/ECMA (checked on every upload, a wrong one answered by the fault proxy); and for the gateways a
 // reload mid-upload resumed through ListParts pages (PARTWISE_GATEWAY_PAGE=2) with no finished
 // part sent again, listUploads() across pages and abortUpload(), an expired session token
 // (SeaweedFS: the same in checkpoints, api and expiry.test.mjs). Objects are read back with the
@@ -232,6 +233,34 @@ for (const target of targets) {
       proxy.close();
     }
   });
+
+  if (['oss', 'ks3'].includes(target.provider))
+    serviceTest(
+      target,
+      'sts',
+      "the object's CRC-64/ECMA after Complete: another one is an IntegrityError",
+      async () => {
+        const proxy = await startFaultProxy({ upstream: target.endpoint, lifetimeMs: 5 * 60_000 });
+        try {
+          proxy.setRules([{ method: 'POST', query: 'uploadId', faults: ['wrong-crc'] }]);
+          const key = unique(target, 'wrong-crc.bin');
+          const run = await uploadInPage(page, {
+            key,
+            size: 11 * MIB,
+            seed: 73,
+            target: target.id,
+            endpoint: proxy.url,
+          });
+          assert.equal(proxy.stats.faults['wrong-crc'], 1);
+          assert.ok(!run.ok && run.isPartwiseError, JSON.stringify(run));
+          assert.equal(run.error.code, 'IntegrityError');
+          assert.match(run.error.message, /CRC64ECMA/);
+          assert.equal(run.checkpointKept, false, "the spent upload's checkpoint goes");
+        } finally {
+          proxy.close();
+        }
+      },
+    );
 
   // SeaweedFS's sessions last at least 15 minutes: its expiry is tested by expiry.test.mjs.
   if (!target.local) continue;

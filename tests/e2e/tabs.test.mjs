@@ -1,9 +1,11 @@
 // Many tabs, in headless Chromium against the test SeaweedFS: two pages of one browser context
-// (shared IndexedDB and Web Locks) uploading the same file to the same key, and another file given
-// for a key whose upload is stored. Bytes are always read back.
+// (shared IndexedDB and Web Locks) uploading the same file to the same key, another file given
+// for a key whose upload is stored, and (without Web Locks) two files that differ only inside
+// part 2 completing one upload. Bytes are always read back.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { startFaultProxy } from '../../scripts/fault-proxy.mjs';
 import {
   abortUnfinished,
   launchChromium,
@@ -98,4 +100,46 @@ test('another file for a key with a stored upload aborts that upload and fires r
   assert.equal(md5(await readObject(key)), md5(pseudoRandom(size, 43)), 'the object is the new file');
   await abortUnfinished(key);
   await context.close();
+});
+
+test('without Web Locks, two files that differ inside part 2 in one upload: the tab whose part was replaced gets IntegrityError, never a success', async () => {
+  const proxy = await startFaultProxy({ upstream: process.env.PARTWISE_TEST_ENDPOINT, lifetimeMs: 5 * 60_000 });
+  const context = await browser.newContext();
+  // As in a browser without Web Locks: both tabs take the same checkpoint.
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+  const [first, second] = [await context.newPage(), await context.newPage()];
+  await Promise.all([first.goto(blank), second.goto(blank)]);
+  const secondParts = countParts(second);
+  const key = `tabs/two-files-${Date.now()}.bin`;
+  const size = 12 * MIB;
+  const flipByte = 5 * MIB + 1000; // inside part 2, away from the fingerprint's sampled ends
+  try {
+    // The first tab's part 3 is held in the proxy until the second tab, which takes the stored
+    // upload, has stored its own part 2 and part 3; every Complete waits 10 s.
+    proxy.setRules([
+      { method: 'PUT', query: 'partNumber=3', limit: 1, faults: ['hold'] },
+      { method: 'POST', query: 'uploadId', faults: ['stall'], stallMs: 10_000 },
+    ]);
+    const spec = { key, size, seed: 44, endpoint: proxy.url, quickRetries: false, abortOnFailure: false };
+    const firstRun = uploadInPage(first, { ...spec, options: { concurrency: 1 } });
+    while ((await first.evaluate(() => window.partsUploaded ?? 0)) < 2)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const secondRun = uploadInPage(second, { ...spec, flipByte });
+    while (!(secondParts.stored.includes(2) && secondParts.stored.includes(3)))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    proxy.release();
+    const [a, b] = await Promise.all([firstRun, secondRun]);
+    assert.deepEqual(secondParts.sent.sort(), [2, 3], 'the second tab kept part 1 (the same bytes)');
+    assert.ok(!a.ok && a.isPartwiseError, `the first tab must not report success: ${JSON.stringify(a)}`);
+    assert.equal(a.error.code, 'IntegrityError', JSON.stringify(a.error));
+    assert.match(a.error.message, /part 2/);
+    assert.ok(b.ok, JSON.stringify(b.error));
+    const theSecondFile = pseudoRandom(size, 44);
+    theSecondFile[flipByte] ^= 0xff;
+    assert.equal(md5(await readObject(key)), md5(theSecondFile), "the object holds the second tab's file");
+  } finally {
+    proxy.close();
+    await abortUnfinished(key);
+    await context.close();
+  }
 });

@@ -56,7 +56,7 @@ def read_ks3(s, key):
         host=address.hostname,
         port=address.port,
         calling_format=PathCallingFormat(),
-        enable_crc=False,
+        enable_crc=True,
     )
     return connection.get_bucket(s["bucket"]).get_key(key).get_contents_as_string()
 

@@ -21,6 +21,7 @@ import support
 from dialects import ks3 as dialect  # support puts scripts/gateway on the path
 from gateway import Request, ServiceError
 from keys import Key
+from ks3.utils import Crc64
 
 MIB = 1024 * 1024
 FIXTURE = support.ROOT / "tests" / "fixtures" / "ks3" / "list-multipart-uploads.xml"
@@ -408,7 +409,7 @@ class SdkClient(unittest.TestCase):
             host=hostname,
             port=port,
             calling_format=c.PathCallingFormat(),
-            enable_crc=False,
+            enable_crc=True,
         )
         return connection.get_bucket(s["bucket"])
 
@@ -446,7 +447,7 @@ class SdkClient(unittest.TestCase):
             + "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in etags)
             + "</CompleteMultipartUpload>"
         )
-        bucket.complete_multipart_upload(upload.key_name, upload.id, xml, headers=self.token(key))
+        return bucket.complete_multipart_upload(upload.key_name, upload.id, xml, headers=self.token(key))
 
     def test_multipart_upload_with_long_term_keys(self):
         key = long_term()
@@ -456,7 +457,12 @@ class SdkClient(unittest.TestCase):
         self.assertEqual([(n, etag) for n, etag, _ in parts], etags)
         listed = [(u.key_name, u.id) for u in bucket.list_multipart_uploads(prefix=object_key)]
         self.assertEqual(listed, [(object_key, upload.id)])
-        self.complete(bucket, upload, etags, key)
+        completed = self.complete(bucket, upload, etags, key)
+        # The object's CRC-64/ECMA (ks3sdk with enable_crc checks each part's against its own).
+        crc = Crc64()
+        crc.update(data)
+        self.assertEqual(int(completed.ChecksumCRC64ECMA), crc.crc)
+        self.assertEqual(completed.response_metadata.headers.get("x-kss-checksum-crc64ecma"), str(crc.crc))
         self.assertEqual(bucket.get_key(object_key).get_contents_as_string(), data)
 
     def test_multipart_upload_with_temporary_keys(self):

@@ -20,6 +20,7 @@ import alibabacloud_oss_v2 as oss
 import gateway
 import oss2
 import urllib3
+from alibabacloud_oss_v2.crc import Crc64
 from alibabacloud_oss_v2.signer import SignerV1, SignerV4
 from alibabacloud_oss_v2.types import Credentials, HttpRequest, SigningContext
 from dialects import oss as oss_gateway
@@ -230,7 +231,7 @@ class VendorSdks(Live):
             oss.ListMultipartUploadsRequest(bucket=self.bucket, prefix=key)
         )
         self.assertEqual([(u.key, u.upload_id) for page in pages for u in page.uploads], [(key, upload_id)])
-        client.complete_multipart_upload(
+        completed = client.complete_multipart_upload(
             oss.CompleteMultipartUploadRequest(
                 bucket=self.bucket,
                 key=key,
@@ -238,6 +239,10 @@ class VendorSdks(Live):
                 complete_multipart_upload=oss.CompleteMultipartUpload(parts=parts),
             )
         )
+        # The object's CRC-64/ECMA (the SDK itself checks each part's against its own).
+        crc = Crc64(0)
+        crc.update(self.data)
+        self.assertEqual(completed.hash_crc64, str(crc.sum64()))
         self.assertEqual(client.get_object(oss.GetObjectRequest(bucket=self.bucket, key=key)).body.read(), self.data)
 
     def test_object_options_read_back_with_the_sdk(self):

@@ -117,6 +117,8 @@ pub(crate) struct Service {
     pub(crate) opaque_etags: bool,
     /// Complete reports an object checksum that is not the stored bytes' (a damaged object).
     pub(crate) wrong_object_checksum: bool,
+    /// The header in which Complete reports the object's CRC-64/ECMA (OSS and KS3).
+    pub(crate) crc64_header: Option<&'static str>,
     next_upload: u32,
 }
 
@@ -152,6 +154,8 @@ pub(crate) struct World {
     /// Another tab holds the Web Lock: a lock request is answered `LockBusy` and waits (the test
     /// hands `Locked` in).
     pub(crate) lock_held_elsewhere: bool,
+    /// The browser has no Web Locks: a lock request is answered `Unguarded`.
+    pub(crate) no_web_locks: bool,
     /// The names of the locks asked for.
     pub(crate) locks: Vec<String>,
     /// The names of the locks let go.
@@ -229,7 +233,7 @@ impl Service {
                 self.next_upload += 1;
                 let id = format!("u{}", self.next_upload);
                 let algorithm = header("x-amz-checksum-algorithm")
-                    .map(|name| *ChecksumAlgorithm::ALL.iter().find(|a| a.name() == name).expect("an algorithm"));
+                    .map(|name| *ChecksumAlgorithm::FLEXIBLE.iter().find(|a| a.name() == name).expect("an algorithm"));
                 self.uploads.insert(id.clone(), StoredUpload { algorithm, ..StoredUpload::default() });
                 ok(format!(
                     "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>{key}</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"
@@ -301,10 +305,18 @@ impl Service {
                     );
                 }
                 self.objects.insert(key.clone(), (size, etag.clone()));
-                ok(format!(
+                let mut response = ok(format!(
                     "<CompleteMultipartUploadResult><Location>x</Location><Bucket>bucket</Bucket><Key>{key}</Key><ETag>{}</ETag>{checksum}</CompleteMultipartUploadResult>",
                     etag.replace('"', "&quot;")
-                ))
+                ));
+                if let Some(name) = self.crc64_header {
+                    let ranges: Vec<(u64, u64)> = upload.ranges.values().copied().collect();
+                    let ranges = if self.wrong_object_checksum { vec![(0, 1)] } else { ranges };
+                    let crc = file.checksum(ChecksumAlgorithm::Crc64Ecma, &ranges);
+                    let decimal = u64::from_be_bytes(crc.try_into().expect("eight bytes")).to_string();
+                    response.headers.push((name.into(), decimal));
+                }
+                response
             }
             (Method::Delete, Some(id), _) => match self.uploads.remove(id) {
                 Some(_) => Response { status: 204, headers: Vec::new(), body: Vec::new() },
@@ -349,13 +361,19 @@ impl World {
 
     /// As [`World::new`], uploading to `object` (its key and options).
     pub(crate) fn with_object(size: u64, config: Config, mode: Mode, object: ObjectSpec) -> Self {
-        let mut client = client(mode);
+        Self::of(Provider::S3, size, config, mode, object)
+    }
+
+    /// As [`World::with_object`], on `provider`'s service.
+    pub(crate) fn of(provider: Provider, size: u64, config: Config, mode: Mode, object: ObjectSpec) -> Self {
+        let mut client = client_of(provider, mode);
+        let crc64_header = client.bucket.profile().crc64_header;
         let upload = Upload::new(config, &mut client, object, file_info(size), 2, START_MS, 7).expect("plan");
         World {
             upload,
             client,
             file: File { size, changed: Vec::new() },
-            service: Service::new(),
+            service: Service { crc64_header, ..Service::new() },
             now: START_MS,
             client_clock_error_s: 0,
             rules: Vec::new(),
@@ -372,6 +390,7 @@ impl World {
             credentials_faults: VecDeque::new(),
             presign_faults: VecDeque::new(),
             lock_held_elsewhere: false,
+            no_web_locks: false,
             locks: Vec::new(),
             unlocks: Vec::new(),
             pending: VecDeque::new(),
@@ -504,7 +523,11 @@ impl World {
                 Command::Cancel(id) => self.pending.retain(|input| input_id(input) != Some(id)),
                 Command::Lock { name } => {
                     self.locks.push(name);
-                    let answer = if self.lock_held_elsewhere { Input::LockBusy } else { Input::Locked };
+                    let answer = match (self.lock_held_elsewhere, self.no_web_locks) {
+                        (true, _) => Input::LockBusy,
+                        (false, true) => Input::Unguarded,
+                        (false, false) => Input::Locked,
+                    };
                     self.pending.push_back(answer);
                 }
                 Command::Unlock { name } => self.unlocks.push(name),
@@ -611,7 +634,7 @@ fn input_id(input: &Input) -> Option<JobId> {
 /// Whether every `x-amz-checksum-<algorithm>` a request carries is its body's.
 fn checksums_hold(request: &SignedRequest, file: &File) -> bool {
     let Body::Range { offset, len } = request.body else { return true };
-    ChecksumAlgorithm::ALL.into_iter().all(|algorithm| {
+    ChecksumAlgorithm::FLEXIBLE.into_iter().all(|algorithm| {
         let named = request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(&algorithm.header()));
         named.is_none_or(|(_, value)| *value == base64(&file.checksum(algorithm, &[(offset, len)])))
     })

@@ -1,5 +1,6 @@
 //! Many tabs: a second tab uploading the same file to the same key waits for the first (Web
-//! Locks) and resumes its upload; a different file to a key with a stored upload replaces it.
+//! Locks) and resumes its upload; a different file to a key with a stored upload replaces it;
+//! without Web Locks, the parts are checked on the server before Complete.
 
 use super::{interrupted, states};
 use crate::server::{self, Fault, World};
@@ -201,4 +202,37 @@ fn an_abort_while_replacing_aborts_the_old_upload_and_ends() {
     assert_eq!(world.run().expect_err("aborted").code(), "Aborted");
     assert!(!world.service.uploads.contains_key(&old));
     assert_eq!(world.count(Operation::CreateMultipartUpload), 0);
+}
+
+/// Another tab (without Web Locks, sharing the checkpoint) stored its own file's part 2 in this
+/// upload after this tab's.
+fn part_2_replaced_by_another_tab(world: &mut World) {
+    world.run_until(|w| w.events.iter().any(|e| matches!(e, Event::Part { number: 2, .. })));
+    let upload = world.service.uploads.values_mut().next().expect("the upload");
+    let (etag, _) = upload.parts.get_mut(&2).expect("part 2");
+    *etag = format!("\"{}\"", hex::encode(partwise::hash::md5(b"the other file's part 2")));
+}
+
+#[test]
+fn without_web_locks_the_parts_are_checked_before_complete() {
+    let config = partwise::upload::Config { concurrency: 1, ..server::config() };
+    let mut world = World::new(super::SIZE, config, server::Mode::Sts);
+    world.no_web_locks = true;
+    part_2_replaced_by_another_tab(&mut world);
+    let error = world.run().expect_err("part 2 is another file's");
+    assert_eq!(error.code(), "IntegrityError", "{error}");
+    assert!(error.to_string().contains("part 2"), "{error}");
+    assert_eq!(world.count(Operation::CompleteMultipartUpload), 0, "never completed with another file's part");
+    assert_eq!(world.checkpoints.len(), 1, "the checkpoint stays: a resume sends part 2 again");
+
+    // The same upload untouched: one listing, then Complete.
+    let mut world = World::new(super::SIZE, config, server::Mode::Sts);
+    world.no_web_locks = true;
+    world.run().expect("complete");
+    assert_eq!((world.count(Operation::ListParts), world.count(Operation::CompleteMultipartUpload)), (1, 1));
+
+    // With Web Locks no other tab can take the upload: no listing.
+    let mut world = World::new(super::SIZE, config, server::Mode::Sts);
+    world.run().expect("complete");
+    assert_eq!(world.count(Operation::ListParts), 0);
 }

@@ -22,6 +22,7 @@ from botocore.credentials import Credentials
 from gateway import ServiceError, xml_document
 from ks3 import auth as sdk_auth  # ks3sdk
 from ks3 import connection as sdk_connection
+from ks3.utils import Crc64
 
 # KS3's Go SDK signs the V2 URL's `security-token` as a sub-resource; ks3sdk (which has no session
 # tokens) does not list it among the sub-resources it signs.
@@ -297,6 +298,14 @@ class Dialect(gateway.Dialect):
     storage_classes = {"ARCHIVE": "GLACIER"}
     namespace = S3_NAMESPACE
     min_part_size = 100 * 1024  # KS3's 2024 documentation: every part but the last ≥ 100 KB
+    crc64_header = "x-kss-checksum-crc64ecma"
+    crc64_element = "ChecksumCRC64ECMA"
+
+    def crc64(self, data):
+        crc = Crc64()
+        crc.update(data)
+        return str(crc.crc)
+
     # KS3's documented ListMultipartUploads (tests/fixtures/ks3): each upload with its Initiator,
     # Owner and StorageClass.
     upload_owner = (("Initiator", OWNER), ("Owner", OWNER), ("StorageClass", "STANDARD"))

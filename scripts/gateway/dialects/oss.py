@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import gateway
+from alibabacloud_oss_v2.crc import Crc64
 from alibabacloud_oss_v2.signer import SignerV1, SignerV4
 from alibabacloud_oss_v2.types import Credentials, HttpRequest, SigningContext
 from gateway import ServiceError, xml_document
@@ -256,6 +257,12 @@ class Dialect(gateway.Dialect):
     namespace = None
     min_part_size = 100 * 1024  # OSS: 100 KB for every part but the last
     max_page = 1000
+    crc64_header = "x-oss-hash-crc64ecma"
+
+    def crc64(self, data):
+        crc = Crc64(0)
+        crc.update(data)
+        return str(crc.sum64())
 
     def list_head(self, req):
         return encoding_type(req)
@@ -313,7 +320,7 @@ class Dialect(gateway.Dialect):
             encoding_type(req) + [("Bucket", req.bucket), ("Key", encode(req.key)), ("UploadId", upload_id)],
         )
 
-    def render_complete(self, req, etag):
+    def render_complete(self, req, etag, crc64=None):
         encode = gateway.url_encoder(req)
         return xml_document(
             "CompleteMultipartUploadResult",

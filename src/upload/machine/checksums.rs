@@ -1,12 +1,13 @@
 //! The integrity headers of an upload: each part's `Content-MD5` or flexible checksum
 //! (`x-amz-checksum-*`), the parts' checksums on Complete, the whole object's checksum combined
-//! from them, and the check of the one the service reports.
+//! from them (or its CRC-64/ECMA on OSS and KS3), and the checks of what Complete reports: that
+//! checksum and, where the service forms it from the parts' MD5s, the object's ETag.
 
 use super::Upload;
 use crate::actions::CompletedPart;
 use crate::checksum::{ChecksumAlgorithm, checksums_equal};
 use crate::error::{Error, Result};
-use crate::hash::encode_md5;
+use crate::hash::{encode_md5, etag_matches_parts, is_multipart_etag, multipart_etag};
 use crate::http::Request;
 use crate::provider::Profile;
 use base64::Engine;
@@ -41,7 +42,7 @@ impl Upload {
     /// The whole object's checksum from the parts' (a CRC combined, or SHA256's composite), when
     /// every part has one.
     pub(super) fn object_checksum(&self) -> Option<(ChecksumAlgorithm, String)> {
-        let algorithm = self.config.checksum.algorithm()?;
+        let algorithm = self.computed?;
         let parts: Option<Vec<(Vec<u8>, u64)>> = self
             .plan
             .parts()
@@ -52,7 +53,10 @@ impl Upload {
 
     /// Complete's request with the object's full-object CRC, for the service to check.
     pub(super) fn with_object_checksum(&self, mut request: Request) -> Request {
-        if let Some((algorithm, value)) = self.object_checksum().filter(|(a, _)| a.full_object()) {
+        let flexible = self.config.checksum.algorithm();
+        if let Some((algorithm, value)) =
+            self.object_checksum().filter(|(a, _)| Some(*a) == flexible && a.full_object())
+        {
             request.headers.push((algorithm.header(), value));
             request.headers.push(("x-amz-checksum-type".into(), algorithm.checksum_type().into()));
         }
@@ -69,6 +73,31 @@ impl Upload {
             Some((_, theirs)) if !checksums_equal(theirs, &ours) => Err(Error::Integrity {
                 message: format!("the stored object's {} is {theirs}; the file's is {ours}", algorithm.name()),
             }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks the ETag Complete reported against the one the file's parts make, where the service
+    /// forms it from the parts' MD5s (S3, unencrypted or SSE-S3) and it has that form: another
+    /// tab's part stored in this upload is caught here.
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] when they differ.
+    pub(super) fn check_object_etag(&self, etag: &str, profile: &Profile) -> Result<()> {
+        if !profile.complete_etag_is_md5_of_md5s || !self.options.md5_etags() {
+            return Ok(());
+        }
+        let Some(session) = &self.session else { return Ok(()) };
+        let md5s: Option<Vec<[u8; 16]>> = session.done_parts().iter().map(|p| p.md5).collect();
+        match md5s {
+            Some(md5s) if is_multipart_etag(etag, md5s.len()) && !etag_matches_parts(etag, &md5s) => {
+                Err(Error::Integrity {
+                    message: format!(
+                        "the stored object's ETag is {etag}; the file's parts make {}: another upload's part is in it",
+                        multipart_etag(&md5s)
+                    ),
+                })
+            }
             _ => Ok(()),
         }
     }

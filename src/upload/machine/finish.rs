@@ -1,9 +1,14 @@
-//! How an upload ends: success (checked on the object when Complete's answer was lost), failure,
+//! How an upload ends: Complete (after checking the parts on the server where no Web Lock keeps
+//! other tabs out), success (checked on the object when Complete's answer was lost), failure,
 //! pause and resume, and abort — on the server first, the checkpoint after.
 
-use super::{Job, Listing, Phase, Upload, UploadResult, completed_parts, ms};
-use crate::actions::{AbortMultipartUpload, Action, EncryptedRequest, HeadObject, ObjectHead};
+use super::{Checking, Job, Listing, Phase, Upload, UploadResult, completed_parts, ms};
+use crate::actions::{
+    AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, EncryptedRequest, HeadObject, ListParts,
+    ObjectHead, held_parts,
+};
 use crate::error::{Error, Result};
+use crate::hash::etags_equal;
 use crate::http::{Body, Method, Request};
 use crate::upload::client::Client;
 use crate::upload::commands::{Command, JobId};
@@ -11,11 +16,59 @@ use crate::upload::events::{Event, TaskState};
 use crate::upload::resume::{self, Verification};
 
 impl Upload {
+    /// Sends Complete for `parts`.
+    pub(super) fn complete(&mut self, upload_id: String, parts: Vec<CompletedPart>, client: &Client) {
+        let profile = client.bucket.profile();
+        let parts = self.with_checksums(parts);
+        let built = CompleteMultipartUpload { key: self.key.clone(), upload_id, parts }
+            .request(profile)
+            .map(|r| self.with_object_checksum(r))
+            .and_then(|r| self.encrypted(r, EncryptedRequest::Complete, profile));
+        match built {
+            Ok(request) => {
+                let id = self.job(Job::Complete);
+                self.requests.start(id, CompleteMultipartUpload::OPERATION, request);
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Lists the upload's parts before Complete: without Web Locks another tab may have taken the
+    /// stored upload and put its own file's parts in it.
+    pub(super) fn check_parts(&mut self, upload_id: String, parts: Vec<CompletedPart>, client: &Client) {
+        let list = ListParts {
+            key: self.key.clone(),
+            upload_id: upload_id.clone(),
+            max_parts: None,
+            part_number_marker: None,
+        };
+        self.phase = Phase::Checking(Box::new(Checking { upload_id, parts, listed: Vec::new() }));
+        self.list(list, client);
+    }
+
+    /// Every part listed: Complete when each is the one this upload stored.
+    pub(super) fn checked(&mut self, checking: Checking, client: &Client) {
+        let Checking { upload_id, parts, listed } = checking;
+        let held = held_parts(&listed);
+        let foreign = parts
+            .iter()
+            .find(|part| !held.iter().any(|l| l.part_number == part.part_number && etags_equal(&l.etag, &part.etag)));
+        match foreign {
+            Some(part) => self.fail(Error::Integrity {
+                message: format!(
+                    "part {} on the server is not the one this upload stored (ETag {}): another tab or client uploads to the same upload",
+                    part.part_number, part.etag
+                ),
+            }),
+            None => self.complete(upload_id, parts, client),
+        }
+    }
+
     pub(super) fn gave_up(&mut self, job: Job, error: Error, maybe_performed: bool, client: &Client) {
         let no_such_upload = error.provider_code() == Some("NoSuchUpload");
         match job {
             // The stored upload is gone from the server: start afresh.
-            Job::ListParts(_) if no_such_upload => {
+            Job::ListParts(_) if no_such_upload && matches!(self.phase, Phase::Listing(_)) => {
                 if let Phase::Listing(listing) = std::mem::replace(&mut self.phase, Phase::Running) {
                     let Listing { fresh, fresh_plan, stored, .. } = *listing;
                     self.out.push(Command::DeleteCheckpoint(stored.id()));
@@ -228,6 +281,15 @@ impl Upload {
 
     pub(super) fn fail(&mut self, error: Error) {
         self.finish(Err(error));
+    }
+
+    /// Ends an upload whose Complete succeeded with an object that is not the file: its
+    /// checkpoint goes with the spent upload id.
+    pub(super) fn fail_completed(&mut self, error: Error) {
+        if let Some(record) = &self.record {
+            self.out.push(Command::DeleteCheckpoint(record.id()));
+        }
+        self.fail(error);
     }
 
     /// Ends the upload: every job still running is cancelled and the final state reported.

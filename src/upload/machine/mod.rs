@@ -21,13 +21,12 @@ use crate::actions::{
     AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, EncryptedRequest,
     HeadObject, ListParts, ListedPart, ObjectOptions, PutObject, UploadPart,
 };
+use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 use crate::plan::PartPlan;
 use crate::provider::Profile;
 use crate::timestamp::Timestamp;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use std::collections::BTreeMap;
 
 /// Progress events while bytes go out come at most this often.
@@ -96,7 +95,7 @@ enum Job {
     /// The whole file in one PutObject.
     Put,
     Complete,
-    /// One page of the stored upload's parts.
+    /// One page of the upload's parts: of the stored upload to resume, or before Complete.
     ListParts(ListParts),
     /// The object, after a Complete whose outcome was lost.
     Head,
@@ -124,6 +123,8 @@ enum Phase {
     Replacing { fresh: Checkpoint, stored: Option<Box<Checkpoint>> },
     /// Asking the service which parts of the stored upload it holds.
     Listing(Box<Listing>),
+    /// Listing the upload's parts before Complete, to check they are this file's.
+    Checking(Box<Checking>),
     /// Hashing, sending and completing.
     Running,
     /// Checking the object after a Complete whose outcome was lost.
@@ -132,6 +133,14 @@ enum Phase {
     Aborting,
     /// Reported.
     Done,
+}
+
+/// The parts Complete will name, and those the service listed so far.
+#[derive(Clone, Debug)]
+struct Checking {
+    upload_id: String,
+    parts: Vec<CompletedPart>,
+    listed: Vec<ListedPart>,
 }
 
 /// A resume in progress: the record this upload would start with, the stored one it may continue,
@@ -164,6 +173,8 @@ pub struct Upload {
     fresh: Option<Checkpoint>,
     /// Whether this upload holds (or asked for) its Web Lock.
     lock_held: bool,
+    /// Whether the lock keeps no other tab out (no Web Locks): parts are checked before Complete.
+    unguarded: bool,
     progress: Progress,
     progress_sent_ms: u64,
     out: Vec<Command>,
@@ -172,7 +183,9 @@ pub struct Upload {
     outcome: Option<Result<UploadResult>>,
     stats: Stats,
     parts_on_wire: u32,
-    /// Each part's flexible checksum, by part number.
+    /// What the hash Workers compute beside each part's MD5 ([`crate::checksum::Checksum::computed`]).
+    computed: Option<ChecksumAlgorithm>,
+    /// Each part's checksum of that algorithm, by part number.
     part_checksums: BTreeMap<u16, Vec<u8>>,
 }
 
@@ -218,6 +231,7 @@ impl Upload {
             record: None,
             fresh: None,
             lock_held: false,
+            unguarded: false,
             progress_sent_ms: 0,
             out: Vec::new(),
             paused: false,
@@ -225,6 +239,7 @@ impl Upload {
             outcome: None,
             stats: Stats::default(),
             parts_on_wire: 0,
+            computed: config.checksum.computed(profile.crc64_header.is_some()),
             part_checksums: BTreeMap::new(),
         })
     }
@@ -273,7 +288,7 @@ impl Upload {
                 }
                 Step::Hash(part) => {
                     let id = self.job(Job::Hash(part.number));
-                    let checksum = self.config.checksum.algorithm();
+                    let checksum = self.computed;
                     self.out.push(Command::Hash { id, ranges: vec![(part.offset, part.size)], checksum });
                     continue;
                 }
@@ -298,13 +313,13 @@ impl Upload {
                 .request(profile)
                 .map(|r| self.with_part_checksum(r, 1))
                 .map(|r| (Job::Put, PutObject::OPERATION, r)),
+                Step::Complete { upload_id, parts } if self.unguarded && self.config.checkpoints => {
+                    self.check_parts(upload_id, parts, client);
+                    continue;
+                }
                 Step::Complete { upload_id, parts } => {
-                    let parts = self.with_checksums(parts);
-                    CompleteMultipartUpload { key: self.key.clone(), upload_id, parts }
-                        .request(profile)
-                        .map(|r| self.with_object_checksum(r))
-                        .and_then(|r| self.encrypted(r, EncryptedRequest::Complete, profile))
-                        .map(|r| (Job::Complete, CompleteMultipartUpload::OPERATION, r))
+                    self.complete(upload_id, parts, client);
+                    continue;
                 }
             };
             match built {
@@ -343,13 +358,15 @@ impl Upload {
             }),
             Job::Complete => match CompleteMultipartUpload::parse(response, profile) {
                 Ok(done) => {
-                    match self.check_object_checksum(&done.checksums) {
+                    let checked = self.check_object_checksum(&done.checksums);
+                    match checked.and_then(|()| self.check_object_etag(&done.etag, profile)) {
                         Ok(()) => {
                             let upload_id = self.upload_id().map(str::to_owned);
                             self.succeed(done.etag, upload_id, now_ms, client);
                         }
-                        // The object is stored: sending Complete again cannot mend it.
-                        Err(error) => self.fail(error),
+                        // The object is stored but is not the file: sending Complete again cannot
+                        // mend it, and the upload id is spent.
+                        Err(error) => self.fail_completed(error),
                     }
                     Ok(())
                 }
@@ -410,17 +427,17 @@ impl Upload {
         self.progress.part_stored(number, size, ms(now_ms));
         self.out.push(Command::Emit(Event::Part { number, etag, size }));
         self.emit_progress(now_ms);
-        let checksums = &self.part_checksums;
+        let parts: Vec<DonePart> = done
+            .map(|p| DonePart {
+                number: p.spec.number,
+                size: p.spec.size,
+                checksum: self.part_checksum(p.spec.number).map(|(_, value)| value),
+                etag: p.etag,
+                md5: p.md5.map(hex::encode),
+            })
+            .collect();
         if let Some(record) = self.record.as_mut().filter(|r| !r.upload_id.is_empty()) {
-            record.parts = done
-                .map(|p| DonePart {
-                    number: p.spec.number,
-                    size: p.spec.size,
-                    etag: p.etag,
-                    md5: p.md5.map(hex::encode),
-                    checksum: checksums.get(&p.spec.number).map(|d| BASE64.encode(d)),
-                })
-                .collect();
+            record.parts = parts;
             self.out.push(Command::SaveCheckpoint(record.clone()));
         }
         Ok(())
@@ -524,6 +541,10 @@ impl Machine for Upload {
             }
             Input::LockBusy => self.lock_busy(),
             Input::Locked => self.locked(),
+            Input::Unguarded => {
+                self.unguarded = true;
+                self.locked();
+            }
             Input::CheckpointsLoaded(stored) => self.loaded(stored, client),
             Input::Online => self.requests.online(),
             Input::Pause => self.pause(),

@@ -264,16 +264,25 @@ impl Upload {
         }
     }
 
+    /// A page of the parts listed, for a resume or for the check before Complete.
     pub(super) fn listed(&mut self, parts: Vec<ListedPart>, next: Option<ListParts>, client: &Client) {
-        let Phase::Listing(listing) = &mut self.phase else { return };
-        listing.listed.extend(parts);
+        match &mut self.phase {
+            Phase::Listing(listing) => listing.listed.extend(parts),
+            Phase::Checking(checking) => checking.listed.extend(parts),
+            _ => return,
+        }
         if let Some(next) = next {
             return self.list(next, client);
         }
-        let Phase::Listing(listing) = std::mem::replace(&mut self.phase, Phase::Running) else { return };
-        let Listing { stored, listed, .. } = *listing;
-        let kept = stored.reconcile(&listed);
-        let upload_id = stored.upload_id.clone();
-        self.run(Some(stored), Some((upload_id, kept)));
+        match std::mem::replace(&mut self.phase, Phase::Running) {
+            Phase::Listing(listing) => {
+                let Listing { stored, listed, .. } = *listing;
+                let kept = stored.reconcile(&listed);
+                let upload_id = stored.upload_id.clone();
+                self.run(Some(stored), Some((upload_id, kept)));
+            }
+            Phase::Checking(checking) => self.checked(*checking, client),
+            other => self.phase = other,
+        }
     }
 }
