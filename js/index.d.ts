@@ -266,7 +266,7 @@ export class UploadTask extends EventTarget {
   readonly stats: { partRequests: number; maxPartsInFlight: number };
   pause(): void;
   resume(): void;
-  /** Aborts on the server, then forgets the checkpoint; resolves with the final state ('complete' when a Complete under way stored the object), rejects when the server-side abort failed. */
+  /** Aborts on the server, then forgets the checkpoint; resolves with the final state ('complete' when a Complete under way stored the object), rejects when the server-side abort failed. A task that failed (its checkpoint kept) has its upload aborted the same way. */
   abort(): Promise<'aborted' | 'complete'>;
   addEventListener<K extends keyof UploadTaskEventMap>(
     type: K,

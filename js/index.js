@@ -82,10 +82,12 @@ export class UploadTask extends EventTarget {
   #wasm = null;
   #queued = [];
   #state = 'uploading';
+  #abortStored;
 
-  /** @internal */
-  constructor(started, key = null) {
+  /** @internal `abortStored(uploadId)` aborts a failed task's upload on the server. */
+  constructor(started, key = null, abortStored = async () => {}) {
     super();
+    this.#abortStored = abortStored;
     /** The object key the file goes to. */
     this.key = key;
     this.done = started
@@ -141,9 +143,10 @@ export class UploadTask extends EventTarget {
    * Cancels the upload, aborts it on the server, then deletes its checkpoint. Resolves with the
    * final state: `'aborted'`, or `'complete'` when a Complete already under way stored the object.
    * Rejects with the server's or the network's error when the server-side abort failed (the
-   * checkpoint stays).
+   * checkpoint stays). A task that failed has its kept upload aborted the same way.
    */
   abort() {
+    if (this.#state === 'error') return this.#abortFailed();
     this.#command('abort');
     return this.done.then(
       () => 'complete',
@@ -152,6 +155,13 @@ export class UploadTask extends EventTarget {
         throw error;
       },
     );
+  }
+
+  async #abortFailed() {
+    const uploadId = this.uploadId;
+    if (uploadId) await this.#abortStored(uploadId);
+    this.#setState('aborted');
+    return 'aborted';
   }
 
   /** @internal */
@@ -222,7 +232,7 @@ export class Uploader {
         throw toError(raw);
       }
     });
-    task = new UploadTask(started, key);
+    task = new UploadTask(started, key, (uploadId) => this.abortUpload({ key, uploadId }));
     this.#running.add(task);
     task.done.catch(() => {}).finally(() => this.#running.delete(task));
     if (signal?.aborted) task.abort().catch(() => {});

@@ -125,6 +125,7 @@ function notice(text) {
 const LABELS = {
   waiting: 'Waiting',
   uploading: 'Uploading',
+  'other-tab': 'In another tab',
   paused: 'Paused',
   complete: 'Done',
   error: 'Failed',
@@ -138,6 +139,8 @@ function detail(item) {
   switch (item.state) {
     case 'waiting':
       return `${format.bytes(size)} · waiting for a free slot`;
+    case 'other-tab':
+      return `${format.bytes(size)} · another tab of this browser is uploading this file; this one goes on when it stops`;
     case 'paused':
       return `Paused at ${format.bytes(loaded)} of ${format.bytes(size)} · resumable, even after a reload`;
     case 'complete': {
@@ -172,6 +175,7 @@ function controls(item) {
   switch (item.state) {
     case 'waiting':
     case 'uploading':
+    case 'other-tab':
       return [button('Pause', () => queue.pause(item)), button('Cancel', () => queue.cancel(item), 'danger')];
     case 'paused':
       return [
@@ -303,7 +307,7 @@ function summarize() {
         .filter(Boolean)
         .join(' · ')
     : '';
-  $('#pause-all').disabled = !items.some((i) => i.state === 'uploading' || i.state === 'waiting');
+  $('#pause-all').disabled = !items.some((i) => ['uploading', 'waiting', 'other-tab'].includes(i.state));
   $('#resume-all').disabled = !items.some((i) => i.state === 'paused');
   $('#cancel-all').disabled = open.length === 0;
 }

@@ -3,7 +3,9 @@
 
 let nextId = 1;
 
-/** One file in the queue. `state`: waiting, uploading, paused, complete, error or aborted. */
+/** One file in the queue. `state`: waiting (for a free slot), uploading, other-tab (the same file
+ * uploads to the same key in another tab: this one goes on when it stops), paused, complete, error
+ * or aborted. */
 class Item {
   constructor(file, { uploader, key, provider, handle }) {
     this.id = nextId++;
@@ -24,7 +26,7 @@ class Item {
 
   /** Whether it is still to finish (waiting, uploading or paused). */
   get open() {
-    return ['waiting', 'uploading', 'paused'].includes(this.state);
+    return ['waiting', 'uploading', 'other-tab', 'paused'].includes(this.state);
   }
 }
 
@@ -51,7 +53,7 @@ export class Queue extends EventTarget {
 
   pause(item) {
     if (item.state === 'waiting') this.#set(item, 'paused');
-    else if (item.state === 'uploading') item.task.pause();
+    else if (item.state === 'uploading' || item.state === 'other-tab') item.task.pause();
   }
 
   resume(item) {
@@ -122,6 +124,7 @@ export class Queue extends EventTarget {
     });
     task.addEventListener('statechange', ({ detail }) => {
       if (detail.state === 'uploading' || detail.state === 'paused') this.#set(item, detail.state);
+      else if (detail.state === 'waiting') this.#set(item, 'other-tab');
       this.#pump();
     });
     task.done

@@ -203,6 +203,44 @@ test('a task names its key and upload id; checkpoints() count parts and date upl
   assert.deepEqual(await unfinishedUploads(key), [], 'nothing left on the server');
 });
 
+test('abort() of a task that failed aborts its kept upload on the server and deletes the checkpoint', async () => {
+  const page = await freshPage();
+  const key = `e2e/api-abort-failed-${Date.now()}.bin`;
+  await page.route('**/*partNumber=2*', (route) => route.abort('connectionreset'));
+  const outcome = await page.evaluate(async (key) => {
+    const { createUploader } = await import('/pkg/index.js');
+    const [target] = await (await fetch('/targets')).json();
+    const uploader = createUploader({
+      ...target,
+      credentials: async () => (await fetch('/credentials')).json(),
+      partSize: 5 * 1024 * 1024,
+      concurrency: 1,
+      retry: { attempts: 1 },
+    });
+    const task = uploader.upload(new File([new Uint8Array(11 * 1024 * 1024)], 'zeros.bin'), { key });
+    const failed = await task.done.then(
+      () => null,
+      (e) => e.code,
+    );
+    const kept = (await uploader.checkpoints()).filter((c) => c.key === key).length;
+    const uploadId = task.uploadId;
+    const states = [];
+    task.addEventListener('statechange', (e) => states.push(e.detail.state));
+    const ended = await task.abort();
+    const left = (await uploader.checkpoints()).filter((c) => c.key === key).length;
+    return { failed, kept, uploadId, ended, state: task.state, states, left };
+  }, key);
+  await page.close();
+  assert.equal(outcome.failed, 'NetworkError');
+  assert.equal(outcome.kept, 1, 'the failed upload kept its checkpoint');
+  assert.ok(outcome.uploadId);
+  assert.equal(outcome.ended, 'aborted');
+  assert.equal(outcome.state, 'aborted');
+  assert.deepEqual(outcome.states, ['aborted']);
+  assert.equal(outcome.left, 0, 'the checkpoint is gone');
+  assert.deepEqual(await unfinishedUploads(key), [], 'nothing left on the server');
+});
+
 test('an AbortSignal aborts the upload, abort() says how it ended, dispose() pauses and stops the Workers', async () => {
   const page = await freshPage();
   const key = `e2e/api-signal-${Date.now()}.bin`;

@@ -161,6 +161,29 @@ test('pause stops sending parts; resume finishes the file', async () => {
   await page.context().close();
 });
 
+test('the same file in a second tab shows "In another tab" and goes on when the first tab pauses', async () => {
+  const first = await openDemo({ bytesPerSecond: 8 * MIB });
+  const second = await first.context().newPage();
+  second.errors = [];
+  second.on('pageerror', (error) => second.errors.push(error.message));
+  await second.goto(`${origin}/www/`);
+  await second.waitForSelector('body[data-ready]');
+  const file = onDisk(unique('both-tabs.bin'), pseudoRandom(24 * MIB + 3, 9));
+  const key = `demo/${file.name}`;
+  await first.setInputFiles('#files', [file.path]);
+  await partsDone(first, key, 1);
+  await second.setInputFiles('#files', [file.path]);
+  await state(second, key, 'other-tab');
+  assert.match(await row(second, key).textContent(), /another tab of this browser is uploading this file/);
+  await shot(second, '3b-other-tab');
+  await first.bringToFront();
+  await first.getByRole('button', { name: `Pause ${file.name}` }).click();
+  await state(second, key, 'complete');
+  assert.ok((await readObject(key)).equals(file.buffer), 'stored exactly');
+  assert.deepEqual([...first.errors, ...second.errors], []);
+  await first.context().close();
+});
+
 test('files dropped on the page join the queue', async () => {
   const page = await openDemo();
   const name = unique('dropped.txt');
