@@ -37,6 +37,8 @@ async function pool(items, limit, work) {
 export const uploads = {
   'partwise STS, MD5': (file, key) => partwise(file, key, { credentials: () => getJson('/credentials') }),
   'partwise presigned, MD5': (file, key) => partwise(file, key, { presign }),
+  'partwise STS, CRC64NVME': (file, key) =>
+    partwise(file, key, { credentials: () => getJson('/credentials'), checksum: 'crc64nvme' }),
   'partwise STS, no checksum': (file, key) =>
     partwise(file, key, { credentials: () => getJson('/credentials'), checksum: 'none' }),
   async 'AWS SDK lib-storage'(file, key) {
@@ -112,7 +114,14 @@ export async function longestTask(work) {
   return { seconds, longestTaskMs: longest };
 }
 
-// ---- MD5: 8 MiB parts of a Blob ----
+// ---- Hashing: 8 MiB parts of a Blob ----
+
+// The hash pool's codes (src/web/hash.rs `code`): a checksum's place in ChecksumAlgorithm::ALL plus
+// one (CRC-32 1, CRC-32C 2, CRC-64/NVME 3, SHA-256 4, CRC-64/ECMA 5), with 0x100 to leave MD5 out.
+const MD5 = 0;
+const CRC64NVME_ONLY = 3 | 0x100;
+const CRC32C_ONLY = 2 | 0x100;
+const MD5_AND_CRC64ECMA = 5;
 
 const parts = (blob) =>
   Array.from({ length: Math.ceil(blob.size / PART) }, (_, i) => blob.slice(i * PART, (i + 1) * PART));
@@ -126,17 +135,19 @@ async function partwisePool(workers) {
   return new HashPool(module, workers, 4 * MIB);
 }
 
+/** Hashes `blob`'s parts with `workers` of partwise's hashing Workers, as `code` says. */
+async function partwiseHash(blob, workers, code) {
+  const hashPool = await partwisePool(workers);
+  await Promise.all(parts(blob).map((p) => hashPool.hash(p, code)));
+  hashPool.terminate();
+}
+
 export const hashers = {
-  async 'partwise, 1 Worker'(blob) {
-    const hashPool = await partwisePool(1);
-    await Promise.all(parts(blob).map((p) => hashPool.hash(p)));
-    hashPool.terminate();
-  },
-  async 'partwise, Worker pool'(blob) {
-    const hashPool = await partwisePool(Math.min(4, navigator.hardwareConcurrency || 2));
-    await Promise.all(parts(blob).map((p) => hashPool.hash(p)));
-    hashPool.terminate();
-  },
+  'partwise, 1 Worker': (blob) => partwiseHash(blob, 1, MD5),
+  'partwise, Worker pool': (blob) => partwiseHash(blob, Math.min(4, navigator.hardwareConcurrency || 2), MD5),
+  'partwise, 1 Worker, CRC-64/NVME (no MD5)': (blob) => partwiseHash(blob, 1, CRC64NVME_ONLY),
+  'partwise, 1 Worker, CRC-32C (no MD5)': (blob) => partwiseHash(blob, 1, CRC32C_ONLY),
+  'partwise, 1 Worker, MD5 + CRC-64/ECMA (OSS, KS3)': (blob) => partwiseHash(blob, 1, MD5_AND_CRC64ECMA),
   async 'hash-wasm (main thread)'(blob) {
     const { createMD5 } = await import('/bench/.build/hash-wasm.js');
     const md5 = await createMD5();

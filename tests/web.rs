@@ -164,17 +164,27 @@ async fn a_wrong_secret_is_a_typed_signature_error() {
 }
 
 #[wasm_bindgen_test]
-async fn hash_pool_matches_the_core_md5() {
+async fn hash_pool_matches_the_core_md5_and_checksums() {
+    use partwise::checksum::ChecksumAlgorithm;
     let pool = partwise::web::HashPool::new(2).expect("pool");
     let data = bytes(9 * MIB + 7, 11);
     let digests = futures_join(&pool, &[blob(&data), blob(&data[..5]), blob(&[])]).await;
     assert_eq!(digests, vec![md5(&data), md5(&data[..5]), md5(&[])]);
+    for algorithm in ChecksumAlgorithm::ALL {
+        for with_md5 in [true, false] {
+            let (md5_of, checksum) =
+                pool.hash(&blob(&data), with_md5, Some(algorithm)).await.expect("digest").expect("the workers run");
+            assert_eq!(md5_of, with_md5.then(|| md5(&data)), "{algorithm:?}");
+            assert_eq!(checksum, Some(algorithm.digest(&data)), "{algorithm:?} with MD5 {with_md5}");
+        }
+    }
 }
 
 async fn futures_join(pool: &partwise::web::HashPool, blobs: &[web_sys::Blob]) -> Vec<[u8; 16]> {
     let mut out = Vec::new();
     for b in blobs {
-        out.push(pool.md5(b, None).await.expect("digest").expect("the workers run").0);
+        let (md5_of, _) = pool.hash(b, true, None).await.expect("digest").expect("the workers run");
+        out.push(md5_of.expect("asked for"));
     }
     out
 }

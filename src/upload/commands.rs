@@ -41,14 +41,16 @@ pub enum Command {
         /// The job.
         id: JobId,
     },
-    /// Hash these byte ranges of the file, in order, as one MD5 (and with `checksum` as well)
-    /// → [`Input::Hashed`].
+    /// Hash these byte ranges of the file, in order, in one pass: their MD5 (when `md5`) and
+    /// their `checksum` → [`Input::Hashed`].
     Hash {
         /// The job.
         id: JobId,
         /// `(offset, len)` ranges.
         ranges: Vec<(u64, u64)>,
-        /// A flexible checksum to compute in the same pass.
+        /// Whether the MD5 is wanted (for Content-MD5, the fingerprint or checking a kept part).
+        md5: bool,
+        /// A checksum to compute in the same pass.
         checksum: Option<ChecksumAlgorithm>,
     },
     /// Stop this job; nothing more is reported for it.
@@ -115,9 +117,9 @@ pub enum Input {
     Hashed {
         /// The job.
         id: JobId,
-        /// The MD5 of the ranges.
-        md5: [u8; 16],
-        /// The asked-for flexible checksum of the ranges (big-endian).
+        /// The MD5 of the ranges, when asked for.
+        md5: Option<[u8; 16]>,
+        /// The asked-for checksum of the ranges (big-endian).
         checksum: Option<Vec<u8>>,
     },
     /// The app's `credentials` callback answered.

@@ -283,17 +283,23 @@ impl Session {
         self.upload_id = Some(upload_id);
     }
 
-    /// Part `number` hashed to `md5`. Returns true when a resumed part matched what was stored
-    /// and needs no upload.
-    pub fn hashed(&mut self, number: u16, md5: [u8; 16]) -> bool {
+    /// Whether part `number` is a resumed part whose bytes are being checked against what was
+    /// stored (its hash needs the MD5).
+    pub fn is_claimed(&self, number: u16) -> bool {
+        self.specs().any(|(spec, slot)| spec.number == number && matches!(slot, Slot::Hashing { stored: Some(_) }))
+    }
+
+    /// Part `number` hashed to `md5` (none when not needed: a flexible checksum is sent instead).
+    /// Returns true when a resumed part matched what was stored and needs no upload.
+    pub fn hashed(&mut self, number: u16, md5: Option<[u8; 16]>) -> bool {
         let Some(slot) = self.slot_mut(number) else { return false };
         match slot {
-            Slot::Hashing { stored: Some(claim) } if claim.holds(&md5) => {
-                *slot = Slot::Done { etag: claim.etag.clone(), md5: Some(md5) };
+            Slot::Hashing { stored: Some(claim) } if md5.is_some_and(|m| claim.holds(&m)) => {
+                *slot = Slot::Done { etag: claim.etag.clone(), md5 };
                 true
             }
             Slot::Hashing { .. } => {
-                *slot = Slot::Hashed(Some(md5));
+                *slot = Slot::Hashed(md5);
                 false
             }
             _ => false,
@@ -415,7 +421,7 @@ mod tests {
         match action {
             Step::Initiate => session.initiated("id-1".into()),
             Step::Hash(part) => {
-                session.hashed(part.number, digest(part.number));
+                session.hashed(part.number, Some(digest(part.number)));
             }
             Step::Upload { part, md5, .. } => {
                 let tag = md5.map_or_else(|| "\"unchecked\"".to_owned(), |d| etag(&d));
@@ -455,13 +461,13 @@ mod tests {
         assert_eq!(first[0], Step::Initiate);
         assert_eq!(first.iter().filter(|a| matches!(a, Step::Hash(_))).count(), 2, "two hashers");
         for n in 1..=2 {
-            session.hashed(n, digest(n));
+            session.hashed(n, Some(digest(n)));
         }
         let second = session.next_steps();
         assert_eq!(second.iter().filter(|a| matches!(a, Step::Hash(_))).count(), 1, "look-ahead of 3");
         assert!(second.iter().all(|a| !matches!(a, Step::Upload { .. })), "nothing is sent before initiate");
         session.initiated("u".into());
-        session.hashed(3, digest(3));
+        session.hashed(3, Some(digest(3)));
         let third = session.next_steps();
         assert_eq!(third.iter().filter(|a| matches!(a, Step::Upload { .. })).count(), 3);
         assert_eq!(third.iter().filter(|a| matches!(a, Step::Hash(_))).count(), 2, "hashing continues ahead");
@@ -472,8 +478,8 @@ mod tests {
         let mut session = Session::new(plan(20 * MIB), options(2), None);
         session.next_steps();
         session.initiated("u".into());
-        session.hashed(1, digest(1));
-        session.hashed(2, digest(2));
+        session.hashed(1, Some(digest(1)));
+        session.hashed(2, Some(digest(2)));
         let sent = session.next_steps();
         assert_eq!(sent.iter().filter(|a| matches!(a, Step::Upload { .. })).count(), 2);
         session.pause();
@@ -491,7 +497,7 @@ mod tests {
         for action in again {
             match action {
                 Step::Upload { part, md5, .. } => session.uploaded(part.number, etag(&md5.expect("md5"))).expect("ok"),
-                Step::Hash(part) => _ = session.hashed(part.number, digest(part.number)),
+                Step::Hash(part) => _ = session.hashed(part.number, Some(digest(part.number))),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -529,7 +535,7 @@ mod tests {
                 Step::Hash(session.plan().part(1002).expect("1002"))
             ]
         );
-        session.hashed(1001, digest(1001));
+        session.hashed(1001, Some(digest(1001)));
         let second = session.next_steps();
         assert!(second.iter().any(|a| matches!(a, Step::Upload { part, .. } if part.number == 1001)), "{second:?}");
         assert!(second.contains(&Step::Hash(session.plan().part(1).expect("1"))), "an idle hasher checks a kept part");
@@ -547,7 +553,7 @@ mod tests {
         let mut session = Session::new(plan(12 * MIB), options(1), None);
         session.next_steps();
         session.initiated("u".into());
-        session.hashed(1, digest(1));
+        session.hashed(1, Some(digest(1)));
         let steps = session.next_steps();
         assert!(steps.iter().any(|a| matches!(a, Step::Upload { part, .. } if part.number == 1)));
         let error = session.uploaded(1, etag(&digest(9))).expect_err("mismatch");

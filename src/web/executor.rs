@@ -144,15 +144,16 @@ impl Environment {
             .clone()
     }
 
-    /// The MD5 of `blob` and its `checksum`: in a Worker, or on the main thread where Workers
-    /// cannot run.
-    async fn md5(
+    /// The MD5 of `blob` (when `with_md5`) and its `checksum`: in a Worker, or on the main thread
+    /// where Workers cannot run.
+    async fn hash(
         &self,
         blob: &web_sys::Blob,
+        with_md5: bool,
         checksum: Option<ChecksumAlgorithm>,
-    ) -> Result<([u8; 16], Option<Vec<u8>>)> {
+    ) -> Result<(Option<[u8; 16]>, Option<Vec<u8>>)> {
         if let Some(pool) = self.pool() {
-            match pool.md5(blob, checksum).await? {
+            match pool.hash(blob, with_md5, checksum).await? {
                 Some(digest) => return Ok(digest),
                 None => {
                     warn_once(
@@ -166,7 +167,7 @@ impl Environment {
         }
         let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| browser_error(&e))?;
         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-        Ok((md5(&bytes), checksum.map(|a| a.digest(&bytes))))
+        Ok((with_md5.then(|| md5(&bytes)), checksum.map(|a| a.digest(&bytes))))
     }
 
     /// The app's credentials; one call at a time, shared by every machine waiting for it.
@@ -357,12 +358,12 @@ impl Executor {
                         Input::Credentials { id, result }
                     });
                 }
-                Command::Hash { id, ranges, checksum } => {
+                Command::Hash { id, ranges, md5, checksum } => {
                     let (env, file) = (self.env.clone(), self.file.clone());
                     self.spawn(Some(id), async move {
                         let digest = async {
                             let file = file.ok_or_else(|| Error::invalid("file", "there is no file to hash"))?;
-                            env.md5(&blob::ranges(&file, &ranges)?, checksum).await
+                            env.hash(&blob::ranges(&file, &ranges)?, md5, checksum).await
                         };
                         match digest.await {
                             Ok((md5, checksum)) => Input::Hashed { id, md5, checksum },

@@ -161,8 +161,8 @@ impl Fleet {
                     let result = Ok(FetchedCredentials { credentials, expiration: None });
                     inputs.push_back(Input::Credentials { id, result });
                 }
-                Command::Hash { id, ranges, .. } => {
-                    inputs.push_back(Input::Hashed { id, md5: self.file.digest(&ranges), checksum: None });
+                Command::Hash { id, ranges, md5, .. } => {
+                    inputs.push_back(Input::Hashed { id, md5: md5.then(|| self.file.digest(&ranges)), checksum: None });
                 }
                 Command::Cancel(id) => {
                     self.wire.retain(|(task, job, _)| (*task, *job) != (n, id));

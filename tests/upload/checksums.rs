@@ -233,3 +233,35 @@ fn an_s3_object_whose_etag_is_not_the_files_parts_fails_typed() {
     part_2_replaced_by_another_file(&mut world);
     world.run().expect("the ETag says nothing of the parts");
 }
+
+/// Whether each part's hash command asked for the MD5, in order.
+fn md5_asked(world: &World) -> Vec<(u16, bool)> {
+    let offsets = world.log.iter().filter_map(|c| match c {
+        Command::Hash { ranges, md5, .. } if ranges.len() == 1 => Some((ranges[0].0, *md5)),
+        _ => None,
+    });
+    offsets.map(|(offset, md5)| (u16::try_from(offset / (5 * MIB)).unwrap_or(0) + 1, md5)).collect()
+}
+
+#[test]
+fn with_a_flexible_checksum_fresh_parts_skip_md5_and_resumed_parts_are_checked_by_it() {
+    let crc = Config { concurrency: 1, ..with(ChecksumAlgorithm::Crc64Nvme) };
+    let mut world = World::new(SIZE, crc, Mode::Sts);
+    world.run_until(|w| w.events.iter().filter(|e| matches!(e, Event::Part { .. })).count() >= 2);
+    assert!(md5_asked(&world).iter().all(|(_, md5)| !md5), "{:?}", md5_asked(&world));
+    world.reload(crc);
+    world.run().expect("complete");
+    // The parts the service holds are hashed with their MD5 (to check them against the file) and
+    // kept; only the others are sent, without one.
+    let asked = md5_asked(&world);
+    let mut checked: Vec<u16> = asked.iter().filter(|(_, md5)| *md5).map(|(n, _)| *n).collect();
+    let mut sent = world.parts_sent();
+    assert!(checked.len() >= 2, "{asked:?}");
+    checked.append(&mut sent);
+    checked.sort_unstable();
+    assert_eq!(checked, [1, 2, 3, 4], "{asked:?}");
+
+    let mut world = World::new(SIZE, config(), Mode::Sts);
+    world.run().expect("complete");
+    assert!(md5_asked(&world).iter().all(|(_, md5)| *md5), "Content-MD5 needs it");
+}

@@ -512,11 +512,11 @@ impl World {
                     }
                     self.pending.push_back(Input::Credentials { id, result: Ok(fetched) });
                 }
-                Command::Hash { id, ranges, checksum } => self.pending.push_back(match &self.hash_error {
+                Command::Hash { id, ranges, md5, checksum } => self.pending.push_back(match &self.hash_error {
                     Some(error) => Input::Failure { id, error: error.clone(), offline: false },
                     None => Input::Hashed {
                         id,
-                        md5: self.file.digest(&ranges),
+                        md5: md5.then(|| self.file.digest(&ranges)),
                         checksum: checksum.map(|a| self.file.checksum(a, &ranges)),
                     },
                 }),

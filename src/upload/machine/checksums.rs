@@ -5,7 +5,7 @@
 
 use super::Upload;
 use crate::actions::CompletedPart;
-use crate::checksum::{ChecksumAlgorithm, checksums_equal};
+use crate::checksum::{Checksum, ChecksumAlgorithm, checksums_equal};
 use crate::error::{Error, Result};
 use crate::hash::{encode_md5, etag_matches_parts, is_multipart_etag, multipart_etag};
 use crate::http::Request;
@@ -14,6 +14,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 impl Upload {
+    /// Whether part `number`'s hash needs its MD5: for `Content-MD5`, or to check a resumed part
+    /// against what was stored. With a flexible checksum, fresh parts skip MD5 (the slowest hash).
+    pub(super) fn md5_wanted(&self, number: u16) -> bool {
+        self.config.checksum == Checksum::Md5 || self.session.as_ref().is_some_and(|s| s.is_claimed(number))
+    }
+
     /// The part's `Content-MD5`, unless a flexible checksum is sent instead.
     pub(super) fn content_md5(&self, md5: Option<[u8; 16]>, profile: &Profile) -> Option<String> {
         md5.filter(|_| self.config.checksum.algorithm().is_none()).map(|d| encode_md5(&d, profile.content_md5))

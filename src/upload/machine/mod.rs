@@ -289,7 +289,8 @@ impl Upload {
                 Step::Hash(part) => {
                     let id = self.job(Job::Hash(part.number));
                     let checksum = self.computed;
-                    self.out.push(Command::Hash { id, ranges: vec![(part.offset, part.size)], checksum });
+                    let md5 = self.md5_wanted(part.number);
+                    self.out.push(Command::Hash { id, ranges: vec![(part.offset, part.size)], md5, checksum });
                     continue;
                 }
                 Step::Upload { part, md5, upload_id } => UploadPart {

@@ -18,7 +18,8 @@ impl Upload {
         if self.config.checkpoints && !self.plan.is_single() {
             self.phase = Phase::Fingerprinting;
             let id = self.job(Job::Sample);
-            self.out.push(Command::Hash { id, ranges: Fingerprint::sample_ranges(self.file.size), checksum: None });
+            let ranges = Fingerprint::sample_ranges(self.file.size);
+            self.out.push(Command::Hash { id, ranges, md5: true, checksum: None });
         } else {
             self.run(None, None);
         }
@@ -46,10 +47,17 @@ impl Upload {
         self.release_lock_while_paused();
     }
 
-    pub(super) fn hashed(&mut self, id: JobId, md5: [u8; 16], checksum: Option<Vec<u8>>, now_ms: u64, client: &Client) {
+    pub(super) fn hashed(
+        &mut self,
+        id: JobId,
+        md5: Option<[u8; 16]>,
+        checksum: Option<Vec<u8>>,
+        now_ms: u64,
+        client: &Client,
+    ) {
         match self.jobs.remove(&id) {
             Some(Job::Sample) => {
-                let fresh = self.fresh_record(hex::encode(md5), client);
+                let fresh = self.fresh_record(hex::encode(md5.unwrap_or_default()), client);
                 self.out.push(Command::Lock { name: fresh.lock_name() });
                 self.lock_held = true;
                 self.fresh = Some(fresh.clone());
