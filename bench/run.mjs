@@ -6,23 +6,13 @@
 // BENCH_RESUME_PARTS (default 1000) stored parts for the resume case.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
+import { gzipBytes, hashPoolPath, partwiseSizes } from '../scripts/size.mjs';
 import { launchChromium, startDevServer, store } from '../tests/e2e/browser.mjs';
 import { engineFigures } from './engines.mjs';
 import { writeReport } from './report.mjs';
@@ -69,28 +59,10 @@ async function bundle() {
   return out;
 }
 
-/** gzip bytes of files. */
-const gzipped = (paths) => paths.reduce((sum, path) => sum + gzipSync(readFileSync(path), { level: 9 }).length, 0);
-
-/** The hashing pool module wasm-bindgen copied into pkg/snippets/, relative to the repository. */
-const hashPoolPath = () => `pkg/snippets/${readdirSync(join(root, 'pkg/snippets'))[0]}/src/web/hash_pool.js`;
-
-/** What each side ships once an app's bundler has minified it: partwise's JS minified by esbuild
- * like the AWS SDK bundle, its wasm as built. */
+/** What each side ships once an app's bundler has minified it: partwise as scripts/size.mjs measures it,
+ * the AWS SDK bundle minified by esbuild. */
 async function sizes(built) {
-  const js = ['pkg/index.js', 'pkg/partwise.js', hashPoolPath()];
-  const minified = await Promise.all(
-    js.map(async (path) => {
-      const { code } = await transform(readFileSync(join(root, path), 'utf8'), { minify: true, format: 'esm' });
-      return gzipSync(code, { level: 9 }).length;
-    }),
-  );
-  const wasm = gzipped([join(root, 'pkg/partwise_bg.wasm')]);
-  return {
-    partwiseGzipBytes: wasm + minified.reduce((a, b) => a + b, 0),
-    partwiseWasmGzipBytes: wasm,
-    awsSdkGzipBytes: gzipped([join(built, 'aws.js')]),
-  };
+  return { ...(await partwiseSizes()), awsSdkGzipBytes: gzipBytes(readFileSync(join(built, 'aws.js'))) };
 }
 
 function startStore(dir) {

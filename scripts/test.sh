@@ -2,8 +2,8 @@
 # `npm test`: installs what is missing, checks the JS with Biome, the Python with ruff and the Rust
 # with rustfmt and clippy, runs the native tests, starts a fresh SeaweedFS with the local OSS, OBS,
 # NOS and KS3 gateways in front of it (all stopped however the tests end), checks the gateways with
-# the vendors' SDKs, runs the browser tests in headless Chromium, Firefox and WebKit, then the built
-# package (unbundled, in a Vite app, the demo, every service) in Chromium through Playwright and in
+# the vendors' SDKs, runs the browser tests in headless Chromium, Firefox and WebKit, builds the package
+# and checks its download against the size budget of scripts/size.mjs, then runs it (unbundled, in a Vite app, the demo, every service) in Chromium through Playwright and in
 # Firefox and WebKit through WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,8 +74,11 @@ wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" --
 echo "== the same browser tests in WebKit (WebKitGTK, wasm-pack test under xvfb-run)"
 xvfb-run -a wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" -- --test web --test uploader
 
-echo "== the built package in headless Chromium (Playwright)"
 bash scripts/build.sh
+echo "== the download's size budget (scripts/size.mjs)"
+node scripts/size.mjs
+
+echo "== the built package in headless Chromium (Playwright)"
 node --test tests/e2e/
 
 echo "== the built package and the demo in WebKit (WebKitGTK's MiniBrowser through WebDriver, under xvfb-run)"

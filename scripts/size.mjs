@@ -1,0 +1,42 @@
+// What an app downloads with partwise: the wasm module gzipped (-9) plus the package's JS (pkg/index.js,
+// the wasm-bindgen glue and the hashing pool snippet) minified by esbuild, as an app's bundler would,
+// and gzipped. Used by the bench (bench/run.mjs) and, as `node scripts/size.mjs`, by `npm test`,
+// which fails when the built pkg/ is over SIZE_BUDGET.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { transform } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The most an app may download, in gzip bytes: it may only go down (issue 15's goal is 64 KB, then 45 KB). */
+export const SIZE_BUDGET = 270_000;
+
+/** gzip -9 bytes of some bytes. */
+export const gzipBytes = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+/** The hashing pool module wasm-bindgen copied into pkg/snippets/, relative to the repository. */
+export const hashPoolPath = () => `pkg/snippets/${readdirSync(join(root, 'pkg/snippets'))[0]}/src/web/hash_pool.js`;
+
+/** The built package's download: the total and the wasm's share, in gzip bytes. */
+export async function partwiseSizes() {
+  const js = ['pkg/index.js', 'pkg/partwise.js', hashPoolPath()];
+  const minified = await Promise.all(
+    js.map(async (path) => {
+      const { code } = await transform(readFileSync(join(root, path), 'utf8'), { minify: true, format: 'esm' });
+      return gzipBytes(code);
+    }),
+  );
+  const wasm = gzipBytes(readFileSync(join(root, 'pkg/partwise_bg.wasm')));
+  return { partwiseGzipBytes: wasm + minified.reduce((a, b) => a + b, 0), partwiseWasmGzipBytes: wasm };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { partwiseGzipBytes, partwiseWasmGzipBytes } = await partwiseSizes();
+  console.log(`download: ${partwiseGzipBytes} B gzip (wasm ${partwiseWasmGzipBytes} B), budget ${SIZE_BUDGET} B`);
+  if (partwiseGzipBytes > SIZE_BUDGET) {
+    console.error(`the download grew past the budget (${SIZE_BUDGET} B in scripts/size.mjs)`);
+    process.exit(1);
+  }
+}
