@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 wasm-pack build --release --target web --out-dir pkg --no-pack
-node_modules/.bin/wasm-opt -Oz \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+# The features are those rustc's wasm32 target writes in the module (`wasm-opt --print-features`);
+# --converge repeats -Oz while it still shrinks; the producers and target-features sections are for tools only;
+# --low-memory-unused: Rust puts its 1 MiB stack first, so the low 1 KiB is used only by a stack about to overflow.
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-call-indirect-overlong \
   pkg/partwise_bg.wasm -o pkg/partwise_bg.wasm
 cp js/index.js js/index.d.ts pkg/
 # Only what an app needs: wasm-pack's ignore-everything .gitignore and the glue's own typings go.
