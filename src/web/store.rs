@@ -1,15 +1,19 @@
-//! Checkpoints in IndexedDB (through rexie). Records are the core's checkpoint JSON plus an `id`;
+//! Checkpoints in IndexedDB (through web-sys). Records are the core's checkpoint JSON plus an `id`;
 //! they hold no credentials, tokens or URLs. Without IndexedDB uploads still work, without resume,
 //! and a console warning says so; a record that cannot be read (damaged, cut short, another schema)
 //! is ignored with a warning and its upload starts afresh.
 
+use super::errors::describe;
 use super::warnings::{Warning, warn_once};
 use crate::error::{Error, Result};
 use crate::upload::checkpoint::Checkpoint;
-use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbFactory, IdbKeyRange, IdbObjectStore, IdbObjectStoreParameters, IdbOpenDbRequest};
+use web_sys::{IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const DATABASE: &str = "partwise";
 const STORE: &str = "checkpoints";
@@ -17,7 +21,7 @@ const STORE: &str = "checkpoints";
 /// The checkpoint store; opened on first use.
 #[derive(Default)]
 pub(crate) struct CheckpointStore {
-    database: RefCell<Option<Option<Rc<Rexie>>>>,
+    database: RefCell<Option<Option<Rc<IdbDatabase>>>>,
 }
 
 impl std::fmt::Debug for CheckpointStore {
@@ -27,19 +31,17 @@ impl std::fmt::Debug for CheckpointStore {
 }
 
 impl CheckpointStore {
-    async fn database(&self) -> Option<Rc<Rexie>> {
+    async fn database(&self) -> Option<Rc<IdbDatabase>> {
         if self.database.borrow().is_none() {
-            let opened = Rexie::builder(DATABASE)
-                .version(1)
-                .add_object_store(ObjectStore::new(STORE).key_path("id"))
-                .build()
-                .await;
-            let opened = match opened {
+            let opened = match open().await {
                 Ok(db) => Some(Rc::new(db)),
                 Err(error) => {
                     warn_once(
                         Warning::NoIndexedDb,
-                        &format!("IndexedDB is unavailable ({error}); uploads will not resume after a reload"),
+                        &format!(
+                            "IndexedDB is unavailable ({}); uploads will not resume after a reload",
+                            describe(&error)
+                        ),
                     );
                     None
                 }
@@ -53,17 +55,19 @@ impl CheckpointStore {
     pub(crate) async fn put(&self, checkpoint: &Checkpoint) {
         let Some(db) = self.database().await else { return };
         let outcome = async {
-            let record = js_sys::JSON::parse(&checkpoint.to_json()).map_err(|e| e.as_string().unwrap_or_default())?;
-            js_sys::Reflect::set(&record, &"id".into(), &checkpoint.id().into()).map_err(|_| "set id".to_owned())?;
-            let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| e.to_string())?;
-            tx.store(STORE).map_err(|e| e.to_string())?.put(&record, None).await.map_err(|e| e.to_string())?;
-            tx.done().await.map_err(|e| e.to_string())?;
-            Ok::<(), String>(())
+            let record = js_sys::JSON::parse(&checkpoint.to_json())?;
+            js_sys::Reflect::set(&record, &"id".into(), &checkpoint.id().into())?;
+            let (tx, store) = transaction(&db, IdbTransactionMode::Readwrite)?;
+            store.put(&record)?;
+            committed(&tx).await
         };
         if let Err(error) = outcome.await {
             warn_once(
                 Warning::NotSaved,
-                &format!("a checkpoint could not be saved ({error}); this upload may not resume after a reload"),
+                &format!(
+                    "a checkpoint could not be saved ({}); this upload may not resume after a reload",
+                    describe(&error)
+                ),
             );
         }
     }
@@ -73,20 +77,20 @@ impl CheckpointStore {
         let Some(db) = self.database().await else { return Vec::new() };
         let records = async {
             // Every string that starts with `prefix` sorts between it and `prefix` + U+FFFF.
-            let range = KeyRange::bound(&prefix.into(), &format!("{prefix}\u{ffff}").into(), None, None).ok()?;
-            let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
-            tx.store(STORE).ok()?.get_all(Some(range), None).await.ok()
+            let range = IdbKeyRange::bound(&prefix.into(), &format!("{prefix}\u{ffff}").into())?;
+            let (_, store) = transaction(&db, IdbTransactionMode::Readonly)?;
+            result(&store.get_all_with_key(&range)?).await
         };
-        records.await.unwrap_or_default().iter().filter_map(readable).collect()
+        readable_all(records.await)
     }
 
     /// Deletes the checkpoint with `id`.
     pub(crate) async fn delete(&self, id: &str) {
         let Some(db) = self.database().await else { return };
         let outcome = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).ok()?;
-            tx.store(STORE).ok()?.delete(JsValue::from_str(id)).await.ok()?;
-            tx.done().await.ok()
+            let (tx, store) = transaction(&db, IdbTransactionMode::Readwrite)?;
+            store.delete(&JsValue::from_str(id))?;
+            committed(&tx).await
         };
         let _ = outcome.await;
     }
@@ -95,11 +99,69 @@ impl CheckpointStore {
     pub(crate) async fn all(&self) -> Vec<Checkpoint> {
         let Some(db) = self.database().await else { return Vec::new() };
         let records = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
-            tx.store(STORE).ok()?.get_all(None, None).await.ok()
+            let (_, store) = transaction(&db, IdbTransactionMode::Readonly)?;
+            result(&store.get_all()?).await
         };
-        records.await.unwrap_or_default().iter().filter_map(readable).collect()
+        readable_all(records.await)
     }
+}
+
+/// Opens (creating on first use) the database of one object store keyed by `id`.
+async fn open() -> std::result::Result<IdbDatabase, JsValue> {
+    let factory: IdbFactory = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())?.dyn_into()?;
+    let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, 1)?;
+    let opening = request.clone();
+    let upgrade = Closure::<dyn FnMut()>::new(move || {
+        if let Ok(db) = opening.result().and_then(JsCast::dyn_into::<IdbDatabase>) {
+            let parameters = IdbObjectStoreParameters::new();
+            parameters.set_key_path(&"id".into());
+            let _ = db.create_object_store_with_optional_parameters(STORE, &parameters);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db = result(&request).await;
+    request.set_onupgradeneeded(None);
+    db?.dyn_into()
+}
+
+/// A transaction on the checkpoint store and the store in it.
+fn transaction(
+    db: &IdbDatabase,
+    mode: IdbTransactionMode,
+) -> std::result::Result<(IdbTransaction, IdbObjectStore), JsValue> {
+    let tx = db.transaction_with_str_and_mode(STORE, mode)?;
+    let store = tx.object_store(STORE)?;
+    Ok((tx, store))
+}
+
+/// What a request gives once it succeeds, or its error.
+async fn result(request: &IdbRequest) -> std::result::Result<JsValue, JsValue> {
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    let outcome = JsFuture::from(done).await;
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    outcome.map_err(|_| request.error().ok().flatten().map_or(JsValue::NULL, JsValue::from))?;
+    request.result()
+}
+
+/// Waits until a read-write transaction is committed.
+async fn committed(tx: &IdbTransaction) -> std::result::Result<(), JsValue> {
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(&resolve));
+        tx.set_onerror(Some(&reject));
+        tx.set_onabort(Some(&reject));
+    });
+    let outcome = JsFuture::from(done).await;
+    outcome.map(|_| ()).map_err(|_| tx.error().map_or(JsValue::NULL, JsValue::from))
+}
+
+/// The readable checkpoints among the records a `getAll` gave (none when it failed).
+fn readable_all(records: std::result::Result<JsValue, JsValue>) -> Vec<Checkpoint> {
+    let records = records.ok().and_then(|r| r.dyn_into::<js_sys::Array>().ok());
+    records.map_or_else(Vec::new, |r| r.iter().filter_map(|record| readable(&record)).collect())
 }
 
 /// The checkpoint in a record; an unreadable record is ignored with a warning.
