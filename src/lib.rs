@@ -16,6 +16,7 @@ pub mod endpoint;
 pub mod error;
 pub mod hash;
 pub mod http;
+mod json;
 pub mod plan;
 pub mod provider;
 mod redact;

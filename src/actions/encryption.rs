@@ -4,9 +4,11 @@
 use super::checked_value;
 use crate::error::{Error, Result};
 use crate::hash::md5;
+use crate::json::ObjectWriter;
 use crate::provider::Profile;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A customer-provided 256-bit key (SSE-C). Never printed, never stored in a checkpoint: the app
@@ -23,6 +25,12 @@ impl CustomerKey {
         let bytes = BASE64.decode(base64.trim()).map_err(|_| bad_key())?;
         bytes.try_into().map(CustomerKey).map_err(|_| bad_key())
     }
+}
+
+/// An encryption context as the JSON object SSE-KMS takes: keys in order, a repeated key's last value.
+fn context_json(context: &[(String, String)]) -> String {
+    let pairs: BTreeMap<&str, &str> = context.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    pairs.into_iter().fold(ObjectWriter::new(), |object, (k, v)| object.string(k, v)).finish()
 }
 
 fn bad_key() -> Error {
@@ -96,9 +104,7 @@ impl Encryption {
                 }
                 if !context.is_empty() {
                     let header = kms.context.ok_or_else(|| lacks("an SSE-KMS context"))?;
-                    let json: serde_json::Map<String, serde_json::Value> =
-                        context.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
-                    out.push(pair(header, BASE64.encode(serde_json::Value::Object(json).to_string())));
+                    out.push(pair(header, BASE64.encode(context_json(context))));
                 }
                 Ok(if request == EncryptedRequest::Create { out } else { vec![] })
             }

@@ -1,4 +1,5 @@
-//! The resume record of an upload, owned by the core and stored by the shell as JSON (IndexedDB).
+//! The resume record of an upload, owned by the core and stored by the shell as JSON (IndexedDB),
+//! written and read by the core's own small JSON module.
 //! It holds where the upload goes, which file it is, and the parts already stored — never
 //! credentials, tokens, URLs or an SSE-C key (the app passes that again to resume).
 
@@ -6,8 +7,8 @@ use super::parts::KeptPart;
 use crate::actions::{ListedPart, held_parts};
 use crate::error::{Error, Result};
 use crate::hash::etags_equal;
+use crate::json::{self, ObjectWriter, Value};
 use crate::plan::PartPlan;
-use serde::{Deserialize, Serialize};
 
 /// The checkpoint format this build writes and reads.
 pub const SCHEMA: u32 = 1;
@@ -17,8 +18,7 @@ pub const SAMPLE_BYTES: u64 = 64 * 1024;
 
 /// What identifies a file across page loads: its metadata plus the MD5 of its first and last
 /// [`SAMPLE_BYTES`], so a file with the same name and size but other bytes is not taken for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fingerprint {
     /// `File.name` (empty for a `Blob`).
     pub name: String,
@@ -33,6 +33,16 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    fn to_json(&self) -> String {
+        ObjectWriter::new()
+            .string("name", &self.name)
+            .integer("size", self.size)
+            .integer("lastModified", self.last_modified)
+            .string("mime", &self.mime)
+            .string("sampleMd5", &self.sample_md5)
+            .finish()
+    }
+
     /// The byte ranges `(offset, len)` whose MD5 goes into `sample_md5`: the start and the end of
     /// the file (one range when they overlap).
     pub fn sample_ranges(size: u64) -> Vec<(u64, u64)> {
@@ -45,7 +55,7 @@ impl Fingerprint {
 }
 
 /// A part the service has stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DonePart {
     /// Part number.
     pub number: u16,
@@ -55,14 +65,22 @@ pub struct DonePart {
     pub etag: String,
     /// Hex MD5 of the bytes sent, when checksums are on: under SSE-KMS and SSE-C the ETag is no
     /// MD5, so a resume checks the file against this. A digest of a part, not a secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
     /// Base64 flexible checksum of the bytes sent (`x-amz-checksum-*`), when one is chosen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
 }
 
 impl DonePart {
+    fn to_json(&self) -> String {
+        ObjectWriter::new()
+            .integer("number", self.number)
+            .integer("size", self.size)
+            .string("etag", &self.etag)
+            .optional_string("md5", self.md5.as_deref())
+            .optional_string("checksum", self.checksum.as_deref())
+            .finish()
+    }
+
     /// The recorded MD5.
     fn digest(&self) -> Option<[u8; 16]> {
         let mut digest = [0u8; 16];
@@ -72,8 +90,7 @@ impl DonePart {
 }
 
 /// Everything needed to resume an upload after a reload.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
     /// Format version ([`SCHEMA`]).
     pub schema: u32,
@@ -91,7 +108,6 @@ pub struct Checkpoint {
     pub part_size: u64,
     /// The flexible checksum the upload was declared with on Initiate (`crc32`…), if any: a
     /// resume with another `checksum` starts a new upload, as S3 takes only the declared one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
     /// The file.
     pub fingerprint: Fingerprint,
@@ -106,16 +122,18 @@ impl Checkpoint {
     /// place finds it again. It is a JSON array (service, endpoint, bucket, key, then the whole
     /// fingerprint), so no two destinations or files share an id, whatever their names hold.
     pub fn id(&self) -> String {
-        let fingerprint = serde_json::to_string(&self.fingerprint).unwrap_or_default();
-        format!("{}{fingerprint}]", self.destination())
+        format!("{}{}]", self.destination(), self.fingerprint.to_json())
     }
 
     /// The start of [`Checkpoint::id`] shared by every record of this service, endpoint, bucket
     /// and key (whatever the file): the shell finds a key's records by it.
     pub fn destination(&self) -> String {
-        let place = [&self.provider, &self.endpoint, &self.bucket, &self.key];
-        let array = serde_json::to_string(&place).unwrap_or_default();
-        format!("{},", array.trim_end_matches(']'))
+        let mut prefix = String::from("[");
+        for part in [&self.provider, &self.endpoint, &self.bucket, &self.key] {
+            json::write_string(&mut prefix, part);
+            prefix.push(',');
+        }
+        prefix
     }
 
     /// Whether `other` is a record of this record's destination (another file, or this one).
@@ -138,9 +156,22 @@ impl Checkpoint {
         self.plan().map_or(0, |plan| plan.count)
     }
 
-    /// The record as JSON.
+    /// The record as JSON (fields in this order, camelCase, absent options left out).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let parts: Vec<String> = self.parts.iter().map(DonePart::to_json).collect();
+        ObjectWriter::new()
+            .integer("schema", self.schema)
+            .string("provider", &self.provider)
+            .string("endpoint", &self.endpoint)
+            .string("bucket", &self.bucket)
+            .string("key", &self.key)
+            .string("uploadId", &self.upload_id)
+            .integer("partSize", self.part_size)
+            .optional_string("checksum", self.checksum.as_deref())
+            .raw("fingerprint", &self.fingerprint.to_json())
+            .raw("parts", &format!("[{}]", parts.join(",")))
+            .integer("createdAt", self.created_at)
+            .finish()
     }
 
     /// Reads and checks a stored record.
@@ -149,22 +180,58 @@ impl Checkpoint {
     /// [`Error::Checkpoint`] for malformed JSON, another schema version, or parts that do not fit
     /// the recorded file and part size.
     pub fn from_json(text: &str) -> Result<Self> {
-        #[derive(Deserialize)]
-        struct Version {
-            schema: u32,
-        }
         let bad = |reason: String| Error::Checkpoint { reason };
-        let version: Version = serde_json::from_str(text).map_err(|e| bad(format!("not a checkpoint: {e}")))?;
-        if version.schema != SCHEMA {
-            return Err(bad(format!("schema {} (this version reads {SCHEMA})", version.schema)));
+        let record = json::parse(text).ok_or_else(|| bad("not a checkpoint: not JSON".into()))?;
+        let schema: u32 = record
+            .field("schema")
+            .and_then(Value::as_integer)
+            .ok_or_else(|| bad("not a checkpoint: no schema".into()))?;
+        if schema != SCHEMA {
+            return Err(bad(format!("schema {schema} (this version reads {SCHEMA})")));
         }
-        let mut checkpoint: Checkpoint = serde_json::from_str(text).map_err(|e| bad(format!("malformed: {e}")))?;
+        let mut checkpoint = Self::from_value(&record).map_err(|field| bad(format!("malformed: {field}")))?;
         checkpoint.plan()?;
         // Earlier builds stored seconds; in milliseconds, no upload began before 1973.
         if checkpoint.created_at < 100_000_000_000 {
             checkpoint.created_at = checkpoint.created_at.saturating_mul(1000);
         }
         Ok(checkpoint)
+    }
+
+    /// The record's fields, or the name of the first that is missing or of the wrong type.
+    fn from_value(record: &Value) -> std::result::Result<Self, &'static str> {
+        let fingerprint = record.field("fingerprint").ok_or("fingerprint")?;
+        let parts = record.field("parts").and_then(Value::as_array).ok_or("parts")?;
+        Ok(Checkpoint {
+            schema: integer(record, "schema")?,
+            provider: string(record, "provider")?,
+            endpoint: string(record, "endpoint")?,
+            bucket: string(record, "bucket")?,
+            key: string(record, "key")?,
+            upload_id: string(record, "uploadId")?,
+            part_size: integer(record, "partSize")?,
+            checksum: optional_string(record, "checksum")?,
+            fingerprint: Fingerprint {
+                name: string(fingerprint, "name")?,
+                size: integer(fingerprint, "size")?,
+                last_modified: integer(fingerprint, "lastModified")?,
+                mime: string(fingerprint, "mime")?,
+                sample_md5: string(fingerprint, "sampleMd5")?,
+            },
+            parts: parts
+                .iter()
+                .map(|part| {
+                    Ok(DonePart {
+                        number: integer(part, "number")?,
+                        size: integer(part, "size")?,
+                        etag: string(part, "etag")?,
+                        md5: optional_string(part, "md5")?,
+                        checksum: optional_string(part, "checksum")?,
+                    })
+                })
+                .collect::<std::result::Result<_, _>>()?,
+            created_at: integer(record, "createdAt")?,
+        })
     }
 
     /// The part plan the record implies, checked against its parts.
@@ -215,6 +282,24 @@ impl Checkpoint {
     }
 }
 
+/// A record's string field.
+fn string(record: &Value, name: &'static str) -> std::result::Result<String, &'static str> {
+    record.field(name).and_then(Value::as_str).map(str::to_owned).ok_or(name)
+}
+
+/// A record's optional string field: absent or `null` is none.
+fn optional_string(record: &Value, name: &'static str) -> std::result::Result<Option<String>, &'static str> {
+    match record.field(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value.as_str().map(|text| Some(text.to_owned())).ok_or(name),
+    }
+}
+
+/// A record's integer field, which must fit `T`.
+fn integer<T: std::str::FromStr>(record: &Value, name: &'static str) -> std::result::Result<T, &'static str> {
+    record.field(name).and_then(Value::as_integer).ok_or(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +327,43 @@ mod tests {
             checksum: None,
             created_at: 1_700_000_000_000,
         }
+    }
+
+    #[test]
+    fn writes_the_records_and_ids_serde_json_wrote() {
+        // As the builds that wrote records with serde_json wrote them, so stored ids still match.
+        let mut c = checkpoint();
+        c.key = "dir/ünï 😀\u{1}\t\\\"],[x".into();
+        c.checksum = Some("crc64nvme".into());
+        c.parts[1].checksum = Some("AAAA==".into());
+        let json = c.to_json();
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"schema":1,"provider":"s3","endpoint":"http://127.0.0.1:8333","bucket":"uploads","#,
+                r#""key":"dir/ünï 😀\u0001\t\\\"],[x","uploadId":"id","partSize":10,"checksum":"crc64nvme","#,
+                r#""fingerprint":{"name":"b.bin","size":25,"lastModified":1700000000000,"#,
+                r#""mime":"application/octet-stream","sampleMd5":"00000000000000000000000000000000"},"#,
+                r#""parts":[{"number":1,"size":10,"etag":"\"aa\""},"#,
+                r#"{"number":3,"size":5,"etag":"\"cc\"","md5":"cccccccccccccccccccccccccccccccc","checksum":"AAAA=="}],"#,
+                r#""createdAt":1700000000000}"#
+            )
+        );
+        assert_eq!(
+            c.id(),
+            concat!(
+                r#"["s3","http://127.0.0.1:8333","uploads","dir/ünï 😀\u0001\t\\\"],[x","#,
+                r#"{"name":"b.bin","size":25,"lastModified":1700000000000,"mime":"application/octet-stream","#,
+                r#""sampleMd5":"00000000000000000000000000000000"}]"#
+            )
+        );
+        assert_eq!(Checkpoint::from_json(&json), Ok(c.clone()));
+        // What JSON.stringify gives back from IndexedDB: the id added, null options, other spacing.
+        let stored = json
+            .replacen('{', r#"{ "id": "x", "extra": [1, {"a": null}],"#, 1)
+            .replace(r#","checksum":"crc64nvme""#, r#","checksum":null"#);
+        c.checksum = None;
+        assert_eq!(Checkpoint::from_json(&stored), Ok(c));
     }
 
     fn listed(number: u16, size: u64, etag: &str) -> ListedPart {
