@@ -134,7 +134,7 @@ async fn presign_with(
         set(&query, name, &value.as_str().into());
         match name.as_str() {
             "uploadId" => set(&description, "uploadId", &value.as_str().into()),
-            "partNumber" => set(&description, "partNumber", &value.parse::<f64>().map_or(JsValue::NULL, JsValue::from)),
+            "partNumber" => set(&description, "partNumber", &value.parse::<u16>().map_or(JsValue::NULL, JsValue::from)),
             _ => {}
         }
     }

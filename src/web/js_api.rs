@@ -177,7 +177,8 @@ fn number(source: &JsValue, name: &'static str, min: f64, max: f64) -> Result<Op
     }
     match value.as_f64() {
         Some(n) if n.fract() == 0.0 && (min..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(Error::invalid(name, format!("must be a whole number from {min} to {max}"))),
+        // The bounds are whole numbers, written as integers so no float formatting ships.
+        _ => Err(Error::invalid(name, format!("must be a whole number from {} to {}", min as u64, max as u64))),
     }
 }
 
