@@ -50,8 +50,9 @@ impl Endpoint {
 
     /// Path style for IP addresses and `localhost`, virtual-hosted style otherwise.
     pub fn default_addressing(&self) -> Addressing {
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        if host == "localhost" || host.ends_with(".localhost") || host.parse::<std::net::IpAddr>().is_ok() {
+        // Only IPv6 addresses are written in brackets in a URL's host.
+        let host = &self.host;
+        if host == "localhost" || host.ends_with(".localhost") || host.starts_with('[') || is_ipv4(host) {
             Addressing::Path
         } else {
             Addressing::Virtual
@@ -125,6 +126,18 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
     Some((&authority[..port_start], Some(port)))
 }
 
+/// Whether `host` is a dotted-quad IPv4 address (four decimal octets, no leading zeros), as
+/// `std::net::Ipv4Addr` parses one (whose parser would add 3 KB to the module).
+fn is_ipv4(host: &str) -> bool {
+    let mut octets = 0;
+    let all_octets = host.split('.').all(|octet| {
+        octets += 1;
+        let digits = !octet.is_empty() && octet.bytes().all(|b| b.is_ascii_digit());
+        digits && (octet == "0" || !octet.starts_with('0')) && octet.parse::<u8>().is_ok()
+    });
+    all_octets && octets == 4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +155,31 @@ mod tests {
         assert_eq!(e.default_addressing(), Addressing::Path);
         assert_eq!(e.host_for(Addressing::Path, "b"), "[::1]:9000");
         assert_eq!(Endpoint::parse("http://localhost").expect("valid").default_addressing(), Addressing::Path);
+    }
+
+    #[test]
+    fn ipv4_as_std_parses_it() {
+        for host in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "192.168.0.10",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.00",
+            "1..2.3",
+            "a.b.c.d",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.-4",
+            "",
+            "s3.amazonaws.com",
+            "1.2.3.1000",
+        ] {
+            assert_eq!(is_ipv4(host), host.parse::<std::net::Ipv4Addr>().is_ok(), "{host:?}");
+        }
     }
 
     #[test]

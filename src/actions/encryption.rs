@@ -8,7 +8,6 @@ use crate::json::ObjectWriter;
 use crate::provider::Profile;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A customer-provided 256-bit key (SSE-C). Never printed, never stored in a checkpoint: the app
@@ -29,7 +28,13 @@ impl CustomerKey {
 
 /// An encryption context as the JSON object SSE-KMS takes: keys in order, a repeated key's last value.
 fn context_json(context: &[(String, String)]) -> String {
-    let pairs: BTreeMap<&str, &str> = context.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(context.len());
+    for (key, value) in context {
+        match pairs.binary_search_by(|(k, _)| k.cmp(&key.as_str())) {
+            Ok(at) => pairs[at].1 = value,
+            Err(at) => pairs.insert(at, (key, value)),
+        }
+    }
     pairs.into_iter().fold(ObjectWriter::new(), |object, (k, v)| object.string(k, v)).finish()
 }
 
@@ -129,6 +134,19 @@ mod tests {
     use crate::provider::Provider;
 
     const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // "0123456789abcdef" twice
+
+    #[test]
+    fn context_is_the_json_object_serde_json_wrote() {
+        let context: Vec<(String, String)> = [("b", "1"), ("a\"", "é\n"), ("b", "3"), ("", "")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let map: serde_json::Map<String, serde_json::Value> =
+            context.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        assert_eq!(context_json(&context), serde_json::Value::Object(map).to_string());
+        assert_eq!(context_json(&context), r#"{"":"","a\"":"é\n","b":"3"}"#);
+        assert_eq!(context_json(&[]), "{}");
+    }
 
     fn names(headers: &[(String, String)]) -> Vec<&str> {
         headers.iter().map(|(n, _)| n.as_str()).collect()
