@@ -371,7 +371,8 @@ fn canonical_resource<'q>(
     if matches!(dialect.key_encoding, KeyEncoding::PathNoDoubleSlash) {
         resource = resource.replace("//", "/%2F");
     }
-    let mut sub: Vec<&(String, String)> = query.filter(|(k, _)| is_sub_resource(dialect, k)).collect();
+    // Owned pairs, so this sort is the one the V4 canonical queries already ship.
+    let mut sub: Vec<(String, String)> = query.filter(|(k, _)| is_sub_resource(dialect, k)).cloned().collect();
     sub.sort();
     if !sub.is_empty() {
         resource.push('?');
