@@ -22,7 +22,6 @@ use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture,
 use futures::stream::{self, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -80,7 +79,7 @@ pub(crate) struct Environment {
     /// The credentials call in progress, shared by every machine that asks meanwhile.
     credentials: RefCell<Option<CredentialsCall>>,
     /// How to have each running machine polled.
-    nudges: RefCell<HashMap<MachineId, mpsc::UnboundedSender<()>>>,
+    nudges: RefCell<Keyed<MachineId, mpsc::UnboundedSender<()>>>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -101,7 +100,7 @@ impl Environment {
             hash_workers,
             pool: RefCell::new(None),
             credentials: RefCell::new(None),
-            nudges: RefCell::new(HashMap::new()),
+            nudges: RefCell::new(Keyed::new()),
         }
     }
 
@@ -245,9 +244,9 @@ pub(crate) async fn drive<M: Machine>(
         observer,
         sender,
         store_ops,
-        jobs: HashMap::new(),
+        jobs: Keyed::new(),
         untracked: Vec::new(),
-        locks: HashMap::new(),
+        locks: Keyed::new(),
         wake: None,
     };
     let outcome = loop {
@@ -291,6 +290,40 @@ pub(crate) async fn drive<M: Machine>(
     outcome
 }
 
+/// Values by key for the few a machine has at a time (jobs in flight, locks, machines): a linear
+/// scan over a `Vec`, which ships much smaller than a hash or B-tree map of each type.
+struct Keyed<K, V>(Vec<(K, V)>);
+
+impl<K: PartialEq, V> Keyed<K, V> {
+    fn new() -> Self {
+        Keyed(Vec::new())
+    }
+
+    fn get(&self, key: &K) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, value)| value)
+    }
+
+    /// Sets `key`'s value, giving back the one it replaces.
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, old)) => Some(std::mem::replace(old, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &K) -> Option<V> {
+        let at = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.swap_remove(at).1)
+    }
+
+    fn into_values(self) -> impl Iterator<Item = V> {
+        self.0.into_iter().map(|(_, value)| value)
+    }
+}
+
 struct Executor {
     env: Rc<Environment>,
     file: Option<web_sys::Blob>,
@@ -298,11 +331,11 @@ struct Executor {
     sender: mpsc::UnboundedSender<Input>,
     store_ops: mpsc::UnboundedSender<StoreOp>,
     /// Work the machine may cancel.
-    jobs: HashMap<JobId, AbortHandle>,
+    jobs: Keyed<JobId, AbortHandle>,
     /// Work it never cancels (the online watch), stopped when the machine is done.
     untracked: Vec<AbortHandle>,
     /// Web Locks held (or asked for), by name, until let go or the machine is done.
-    locks: HashMap<String, HeldLock>,
+    locks: Keyed<String, HeldLock>,
     wake: Option<u64>,
 }
 
