@@ -19,12 +19,14 @@ pub struct ListParts {
     pub part_number_marker: Option<u16>,
 }
 
-/// The parts the service holds, one per number, from every page listed: where a number is listed
-/// more than once (SeaweedFS lists each upload of a part number, oldest first, and completes with
-/// the newest), its last entry. In part-number order.
+/// The parts the service holds, one per number, from every page listed (in part-number order, as
+/// ListParts answers): where a number is listed more than once (SeaweedFS lists each upload of a
+/// part number and completes with the one it lists last), its last entry.
 pub fn held_parts(listed: &[ListedPart]) -> Vec<&ListedPart> {
-    let by_number: std::collections::BTreeMap<u16, &ListedPart> = listed.iter().map(|p| (p.part_number, p)).collect();
-    by_number.into_values().collect()
+    let mut held: Vec<&ListedPart> = listed.iter().rev().collect();
+    held.dedup_by_key(|p| p.part_number);
+    held.reverse();
+    held
 }
 
 /// A part the service holds.
