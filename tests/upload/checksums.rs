@@ -206,20 +206,11 @@ fn services_without_an_object_crc_hash_only_the_md5() {
     }
 }
 
-/// Another tab's upload of a file that differs inside part 2 stored its part 2 in this upload
-/// after this tab's (two tabs without Web Locks sharing one checkpoint).
-fn part_2_replaced_by_another_file(world: &mut World) {
-    world.run_until(|w| w.events.iter().any(|e| matches!(e, Event::Part { number: 2, .. })));
-    let upload = world.service.uploads.values_mut().next().expect("the upload");
-    let (etag, _) = upload.parts.get_mut(&2).expect("part 2");
-    *etag = format!("\"{}\"", hex::encode(partwise::hash::md5(b"the other file's part 2")));
-}
-
 #[test]
 fn an_s3_object_whose_etag_is_not_the_files_parts_fails_typed() {
     let config = Config { concurrency: 1, ..config() };
     let mut world = World::new(SIZE, config, Mode::Sts);
-    part_2_replaced_by_another_file(&mut world);
+    world.another_tab_replaces_part(2);
     let error = world.run().expect_err("another file's part is in the object");
     assert_eq!(error.code(), "IntegrityError", "{error}");
     assert!(error.to_string().contains("another upload's part"), "{error}");
@@ -230,7 +221,7 @@ fn an_s3_object_whose_etag_is_not_the_files_parts_fails_typed() {
     let object = ObjectSpec { key: KEY.into(), options: ObjectOptions { encryption: Some(kms), ..Default::default() } };
     let mut world = World::with_object(SIZE, config, Mode::Sts, object);
     world.service.opaque_etags = true;
-    part_2_replaced_by_another_file(&mut world);
+    world.another_tab_replaces_part(2);
     world.run().expect("the ETag says nothing of the parts");
 }
 

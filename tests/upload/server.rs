@@ -421,6 +421,16 @@ impl World {
         self.wake = None;
     }
 
+    /// Runs until part `number` is stored; then another tab's upload of a file that differs in
+    /// that part stores its own part `number` in this upload (two tabs without Web Locks sharing
+    /// one checkpoint).
+    pub(crate) fn another_tab_replaces_part(&mut self, number: u16) {
+        self.run_until(|w| w.events.iter().any(|e| matches!(e, Event::Part { number: n, .. } if *n == number)));
+        let upload = self.service.uploads.values_mut().next().expect("the upload");
+        let (etag, _) = upload.parts.get_mut(&number).expect("the part");
+        *etag = format!("\"{}\"", hex::encode(md5(b"the other file's part")));
+    }
+
     pub(crate) fn rule(&mut self, rule: impl FnMut(Operation, &SignedRequest) -> Option<Fault> + 'static) {
         self.rules.push(Box::new(rule));
     }

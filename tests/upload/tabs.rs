@@ -204,21 +204,12 @@ fn an_abort_while_replacing_aborts_the_old_upload_and_ends() {
     assert_eq!(world.count(Operation::CreateMultipartUpload), 0);
 }
 
-/// Another tab (without Web Locks, sharing the checkpoint) stored its own file's part 2 in this
-/// upload after this tab's.
-fn part_2_replaced_by_another_tab(world: &mut World) {
-    world.run_until(|w| w.events.iter().any(|e| matches!(e, Event::Part { number: 2, .. })));
-    let upload = world.service.uploads.values_mut().next().expect("the upload");
-    let (etag, _) = upload.parts.get_mut(&2).expect("part 2");
-    *etag = format!("\"{}\"", hex::encode(partwise::hash::md5(b"the other file's part 2")));
-}
-
 #[test]
 fn without_web_locks_the_parts_are_checked_before_complete() {
     let config = partwise::upload::Config { concurrency: 1, ..server::config() };
     let mut world = World::new(super::SIZE, config, server::Mode::Sts);
     world.no_web_locks = true;
-    part_2_replaced_by_another_tab(&mut world);
+    world.another_tab_replaces_part(2);
     let error = world.run().expect_err("part 2 is another file's");
     assert_eq!(error.code(), "IntegrityError", "{error}");
     assert!(error.to_string().contains("part 2"), "{error}");
