@@ -102,6 +102,19 @@ proptest! {
     }
 
     #[test]
+    fn the_checkpoint_reader_survives_a_damaged_record(at in 0usize..400, byte in any::<u8>(), cut in any::<bool>()) {
+        // A record as partwise writes it, with one byte changed or cut short there.
+        let record = r#"{"schema":1,"provider":"s3","endpoint":"http://h","bucket":"b","key":"k \u00e9\"","uploadId":"u","partSize":5242880,"fingerprint":{"name":"a","size":10485760,"lastModified":1,"mime":"","sampleMd5":"00"},"parts":[{"number":1,"size":5242880,"etag":"\"e\"","md5":null,"checksum":null}],"checksum":null,"createdAt":1}"#;
+        prop_assert!(Checkpoint::from_json(record).is_ok());
+        let mut bytes = record.as_bytes().to_vec();
+        let at = at % bytes.len();
+        if cut { bytes.truncate(at) } else { bytes[at] = byte }
+        let _ = Checkpoint::from_json(&String::from_utf8_lossy(&bytes));
+        let nested = "[".repeat(at * 50) + &"]".repeat(at * 50);
+        let _ = Checkpoint::from_json(&nested);
+    }
+
+    #[test]
     fn builders_and_signers_survive_any_input(
         key in "\\PC{0,80}",
         upload_id in "\\PC{0,20}",
