@@ -46,6 +46,7 @@ export function writeReport(r, path) {
     `| of which the wasm module | ${r.sizes.partwiseWasmGzipBytes} |`,
     `| AWS SDK client-s3 + lib-storage (esbuild --bundle --minify) | ${r.sizes.awsSdkGzipBytes} |`,
     '',
+    ...(r.workers ? workerSection(r.workers) : []),
     '## Resume after a reload',
     '',
     `From \`upload()\` of a file whose checkpoint keeps ${r.resume.runs[0]?.keptParts ?? 0} stored 5 MiB parts to the first part request (the first new part), MD5 on, page reloaded before each run: **${f0(r.resume.firstByteMs)} ms** (runs: ${r.resume.runs.map((s) => `${f0(s.ms)} ms, part ${s.firstPartSent}`).join('; ')}). Kept parts are checked against the file with the hashers the new parts leave idle, before Complete.`,
@@ -99,4 +100,20 @@ export function writeReport(r, path) {
 
 function goal(text, measured, met) {
   return `| ${text} | ${measured} | ${met ? 'yes' : '**no**'} |`;
+}
+
+/** "Hashing Workers: start and memory" (bench/workers.mjs). */
+function workerSection(w) {
+  const mib = (n) => `${f2(n)} MiB`;
+  return [
+    '## Hashing Workers: start and memory',
+    '',
+    `One Worker's start (\`new HashPool\` to the first digest of a tiny Blob, the module already compiled; median of ${w.startsPerRun} starts per run) and memory (renderer RSS growth with ${w.workersPerSample} Workers started, per Worker), against a bare Worker that only answers a message. \`node bench/workers.mjs\`.`,
+    '',
+    '| Worker | start | memory once started | memory after hashing an 8 MiB part |',
+    '|---|---:|---:|---:|',
+    `| partwise hashing Worker (the whole module) | ${f2(w.startMs)} ms (first in the page ${f0(w.firstStartMs)} ms) | ${mib(w.memoryMiB)} | ${mib(w.workingMemoryMiB)} |`,
+    `| bare Worker (no module) | ${f2(w.bareStartMs)} ms | ${mib(w.bareMemoryMiB)} | |`,
+    '',
+  ];
 }

@@ -17,6 +17,7 @@ import { launchChromium, startDevServer, store } from '../tests/e2e/browser.mjs'
 import { engineFigures } from './engines.mjs';
 import { writeReport } from './report.mjs';
 import { machine, median, withPeakRss } from './system.mjs';
+import { workerFigures } from './workers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -157,6 +158,11 @@ try {
     }
   }
 
+  const workers =
+    !only || only.test('workers')
+      ? await workerFigures({ browser, origin: dev.origin, poolPath: `/${hashPoolPath()}`, runs: RUNS, log })
+      : null;
+
   const engines =
     !only || only.test('engines')
       ? await engineFigures({
@@ -225,6 +231,7 @@ try {
       ]),
     ),
     md5MiB: HASH_MIB,
+    workers,
     resume: { firstByteMs: median(resumeSamples.map((s) => s.ms)), runs: resumeSamples },
     engines,
     sizes: await sizes(built),
