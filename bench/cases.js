@@ -132,7 +132,8 @@ async function partwisePool(workers) {
     import(window.benchHashPool ?? new URLSearchParams(location.search).get('pool')),
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);
-  return new HashPool(module, workers, 4 * MIB);
+  // The uploader's chunk (CHUNK_BYTES in src/web/hash.rs).
+  return new HashPool(module, workers, MIB / 4);
 }
 
 /** Hashes `blob`'s parts with `workers` of partwise's hashing Workers, as `code` says. */
