@@ -21,6 +21,7 @@ pub mod plan;
 pub mod provider;
 mod redact;
 pub mod signing;
+mod sorted_map;
 pub mod timestamp;
 pub mod upload;
 #[cfg(target_arch = "wasm32")]

@@ -6,7 +6,6 @@ use super::headers::{Trim, canonical, find, lines};
 use super::v4::{UNSIGNED_PAYLOAD, signing_key};
 use super::{Auth, Signed, SigningInput, SigningParams, required_region};
 use crate::error::Result;
-use std::collections::BTreeSet;
 
 const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 
@@ -98,14 +97,17 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
 /// The `AdditionalHeaders` list: requested names that are not signed anyway and are present with a
 /// value (`host` is always present), lower-cased and sorted.
 fn additional_headers(input: &SigningInput<'_>) -> Vec<String> {
-    let names: BTreeSet<String> = input
-        .additional_headers
-        .iter()
-        .map(|n| n.trim().to_ascii_lowercase())
-        .filter(|n| !signed_by_default(n))
-        .filter(|n| n == "host" || find(input.headers, n).is_some_and(|v| !v.is_empty()))
-        .collect();
-    names.into_iter().collect()
+    let mut names: Vec<String> = Vec::new();
+    let requested = input.additional_headers.iter().map(|n| n.trim().to_ascii_lowercase());
+    for name in requested.filter(|n| !signed_by_default(n)) {
+        if name == "host" || find(input.headers, &name).is_some_and(|v| !v.is_empty()) {
+            // Kept sorted and each once by binary search (no sort or set shipped for this list).
+            if let Err(at) = names.binary_search(&name) {
+                names.insert(at, name);
+            }
+        }
+    }
+    names
 }
 
 /// OSS canonical query: encoded, sorted, and a bare `key` (no `=`) when the value is empty.

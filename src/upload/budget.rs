@@ -6,7 +6,8 @@
 //! starved by a big one. The shell polls the machines a permit was handed to
 //! ([`RequestBudget::take_woken`]).
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sorted_map::SortedMap;
+use std::collections::VecDeque;
 
 /// A machine's place in its client's budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,7 +25,7 @@ struct Holdings {
 #[derive(Clone, Debug)]
 pub struct RequestBudget {
     limit: usize,
-    machines: BTreeMap<MachineId, Holdings>,
+    machines: SortedMap<MachineId, Holdings>,
     /// Machines waiting for a permit, each once, in the order they asked.
     line: VecDeque<MachineId>,
     /// Machines handed a permit since the shell last asked.
@@ -37,7 +38,7 @@ impl RequestBudget {
     pub fn new(limit: usize) -> Self {
         RequestBudget {
             limit: limit.max(1),
-            machines: BTreeMap::new(),
+            machines: SortedMap::new(),
             line: VecDeque::new(),
             woken: Vec::new(),
             joined: 0,

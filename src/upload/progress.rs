@@ -1,7 +1,8 @@
 //! Upload progress in bytes, with speed and ETA: monotonic, and at 100 % only once the upload is
 //! complete. Time comes in as milliseconds from the shell.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sorted_map::SortedMap;
+use std::collections::VecDeque;
 
 /// How far back the speed estimate looks.
 const WINDOW_MS: f64 = 5_000.0;
@@ -30,7 +31,7 @@ pub struct Progress {
     parts_total: u16,
     parts_done: u16,
     stored: u64,
-    in_flight: BTreeMap<u16, u64>,
+    in_flight: SortedMap<u16, u64>,
     reported: u64,
     complete: bool,
     samples: VecDeque<(f64, u64)>,
@@ -45,7 +46,7 @@ impl Progress {
             parts_total,
             parts_done: resumed_parts,
             stored: resumed.min(total),
-            in_flight: BTreeMap::new(),
+            in_flight: SortedMap::new(),
             reported: resumed.min(total.saturating_sub(1)),
             complete: false,
             samples: VecDeque::new(),

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 use crate::plan::PartPlan;
 use crate::provider::Profile;
+use crate::sorted_map::SortedMap;
 use crate::timestamp::Timestamp;
-use std::collections::BTreeMap;
 
 /// Progress events while bytes go out come at most this often.
 const PROGRESS_INTERVAL_MS: u64 = 100;
@@ -166,7 +166,7 @@ pub struct Upload {
     phase: Phase,
     session: Option<Session>,
     requests: Requests,
-    jobs: BTreeMap<JobId, Job>,
+    jobs: SortedMap<JobId, Job>,
     next_id: u64,
     record: Option<Checkpoint>,
     /// The record this upload started with (no upload id yet), once the file is fingerprinted.
@@ -186,7 +186,7 @@ pub struct Upload {
     /// What the hash Workers compute beside each part's MD5 ([`crate::checksum::Checksum::computed`]).
     computed: Option<ChecksumAlgorithm>,
     /// Each part's checksum of that algorithm, by part number.
-    part_checksums: BTreeMap<u16, Vec<u8>>,
+    part_checksums: SortedMap<u16, Vec<u8>>,
 }
 
 impl Upload {
@@ -226,7 +226,7 @@ impl Upload {
             created_ms: now_ms,
             phase: Phase::New,
             session: None,
-            jobs: BTreeMap::new(),
+            jobs: SortedMap::new(),
             next_id: 0,
             record: None,
             fresh: None,
@@ -240,7 +240,7 @@ impl Upload {
             stats: Stats::default(),
             parts_on_wire: 0,
             computed: config.checksum.computed(profile.crc64_header.is_some()),
-            part_checksums: BTreeMap::new(),
+            part_checksums: SortedMap::new(),
         })
     }
 

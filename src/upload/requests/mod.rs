@@ -18,9 +18,9 @@ use super::retry::{FailureContext, Recovery, RetryPolicy};
 use crate::actions::Operation;
 use crate::error::{Error, Result};
 use crate::http::{Body, Request};
+use crate::sorted_map::SortedMap;
 use crate::timestamp::Timestamp;
 use credentials::CredentialsCall;
-use std::collections::BTreeMap;
 
 /// A failed attempt, as the machine learnt of it.
 #[derive(Clone, Debug)]
@@ -103,7 +103,7 @@ struct Exchange {
 pub(super) struct Requests {
     /// The machine's place in the client's request budget.
     machine: MachineId,
-    live: BTreeMap<JobId, Exchange>,
+    live: SortedMap<JobId, Exchange>,
     policy: RetryPolicy,
     /// A part body that shows no progress this long is cancelled.
     stall_ms: u64,
@@ -123,7 +123,7 @@ impl Requests {
     pub(super) fn new(config: &Config, machine: MachineId, seed: u64) -> Self {
         Requests {
             machine,
-            live: BTreeMap::new(),
+            live: SortedMap::new(),
             policy: config.retry,
             stall_ms: config.stall_timeout_ms,
             answer_ms: config.answer_timeout_ms,
@@ -196,7 +196,7 @@ impl Requests {
         };
         let mut wake: Option<u64> = None;
         let mut want_credentials = false;
-        for (id, exchange) in &mut self.live {
+        for (id, exchange) in self.live.iter_mut() {
             if let Stage::Backoff { until_ms } = exchange.stage {
                 if until_ms > now_ms {
                     wake = Some(wake.map_or(until_ms, |w| w.min(until_ms)));
