@@ -1,7 +1,18 @@
-//! [`SortedMap`]: the core's ordered map, a `Vec` kept sorted by key.
+//! [`SortedMap`]: the core's ordered map, a `Vec` kept sorted by key; [`sorted_positions`]: its one sort.
 
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::fmt;
+
+/// The positions `0..len` in the order `compare` gives them, equal ones in position order (a stable
+/// sort). Every sort in the core goes through this one instantiation of the standard sort, whatever
+/// it sorts: each `sort` of another element type would ship its own copy.
+pub(crate) fn sorted_positions(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    // No two positions are equal, so the unstable sort gives the stable order.
+    order.sort_unstable_by(|&a, &b| compare(a, b).then(a.cmp(&b)));
+    order
+}
 
 /// Values by key in key order, like a `BTreeMap`, kept as a `Vec` sorted by key and searched by
 /// binary search. The core's maps are small (a machine's jobs and requests: dozens) or filled in
@@ -107,6 +118,17 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
     use std::time::Instant;
+
+    #[test]
+    fn sorted_positions_is_a_stable_sort() {
+        let items = [(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
+        let order = sorted_positions(items.len(), &|a, b| items[a].0.cmp(&items[b].0));
+        let sorted: Vec<_> = order.iter().map(|&at| items[at]).collect();
+        let mut expected = items.to_vec();
+        expected.sort_by_key(|item| item.0);
+        assert_eq!(sorted, expected);
+        assert!(sorted_positions(0, &|_, _| Ordering::Equal).is_empty());
+    }
 
     #[test]
     fn keeps_key_order_like_a_btree_map() {

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::hash::{encode_md5, md5};
 use crate::http::{Body, Method, Request, Response};
 use crate::provider::Profile;
+use crate::sorted_map::sorted_positions;
 use crate::xml;
 
 /// One finished part: its number and the `ETag` its upload returned.
@@ -59,8 +60,11 @@ impl Action for CompleteMultipartUpload {
         if self.parts.is_empty() {
             return Err(Error::invalid("parts", "a multipart upload needs at least one part"));
         }
-        let mut parts: Vec<&CompletedPart> = self.parts.iter().collect();
-        parts.sort_by_key(|p| p.part_number);
+        let parts: Vec<&CompletedPart> =
+            sorted_positions(self.parts.len(), &|a, b| self.parts[a].part_number.cmp(&self.parts[b].part_number))
+                .into_iter()
+                .map(|at| &self.parts[at])
+                .collect();
         let mut body = String::from("<CompleteMultipartUpload>");
         for pair in parts.windows(2) {
             if pair[0].part_number == pair[1].part_number {

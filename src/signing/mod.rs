@@ -20,6 +20,7 @@ mod v4;
 
 use crate::endpoint::{Addressing, Endpoint, request_path};
 use crate::error::{Error, Result};
+use crate::sorted_map::sorted_positions;
 use crate::timestamp::Timestamp;
 use std::fmt;
 
@@ -240,6 +241,11 @@ pub fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Result<Sign
 }
 
 /// The region a V4 scheme needs.
+/// Query pairs sorted by name, then value (byte order), as every scheme's canonical query wants them.
+fn sorted_pairs(pairs: &[(String, String)]) -> impl Iterator<Item = &(String, String)> {
+    sorted_positions(pairs.len(), &|a, b| pairs[a].cmp(&pairs[b])).into_iter().map(|at| &pairs[at])
+}
+
 fn required_region<'a>(params: &SigningParams<'a>) -> Result<&'a str> {
     params
         .region

@@ -4,7 +4,7 @@ use super::crypto::{hmac_sha256, sha256_hex};
 use super::encode::{path_encode, uri_encode};
 use super::headers::{Trim, canonical, find, lines};
 use super::v4::{UNSIGNED_PAYLOAD, signing_key};
-use super::{Auth, Signed, SigningInput, SigningParams, required_region};
+use super::{Auth, Signed, SigningInput, SigningParams, required_region, sorted_pairs};
 use crate::error::Result;
 
 const ALGORITHM: &str = "OSS4-HMAC-SHA256";
@@ -112,7 +112,9 @@ fn additional_headers(input: &SigningInput<'_>) -> Vec<String> {
 
 /// OSS canonical query: encoded, sorted, and a bare `key` (no `=`) when the value is empty.
 fn canonical_query<'q>(query: impl Iterator<Item = &'q (String, String)>) -> String {
-    let mut pairs: Vec<(String, String)> = query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
-    pairs.sort();
-    pairs.iter().map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect::<Vec<_>>().join("&")
+    let pairs: Vec<(String, String)> = query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
+    sorted_pairs(&pairs)
+        .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+        .collect::<Vec<_>>()
+        .join("&")
 }

@@ -5,7 +5,7 @@
 use super::crypto::{hmac_sha1, hmac_sha256};
 use super::encode::{nos_key_encode, path_encode};
 use super::headers::{Trim, canonical, find, lines};
-use super::{Auth, Signed, SigningInput, SigningParams};
+use super::{Auth, Signed, SigningInput, SigningParams, sorted_pairs};
 use crate::error::Result;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -371,13 +371,11 @@ fn canonical_resource<'q>(
     if matches!(dialect.key_encoding, KeyEncoding::PathNoDoubleSlash) {
         resource = resource.replace("//", "/%2F");
     }
-    // Owned pairs, so this sort is the one the V4 canonical queries already ship.
-    let mut sub: Vec<(String, String)> = query.filter(|(k, _)| is_sub_resource(dialect, k)).cloned().collect();
-    sub.sort();
+    let sub: Vec<(String, String)> = query.filter(|(k, _)| is_sub_resource(dialect, k)).cloned().collect();
     if !sub.is_empty() {
         resource.push('?');
         let parts: Vec<String> =
-            sub.iter().map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect();
+            sorted_pairs(&sub).map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") }).collect();
         resource.push_str(&parts.join("&"));
     }
     resource

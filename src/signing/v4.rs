@@ -3,7 +3,7 @@
 use super::crypto::{hmac_sha256, sha256_hex};
 use super::encode::uri_encode;
 use super::headers::{CanonicalHeaders, Trim, canonical, find, lines};
-use super::{Auth, Signed, SigningInput, SigningParams, required_region};
+use super::{Auth, Signed, SigningInput, SigningParams, required_region, sorted_pairs};
 use crate::error::Result;
 
 /// The names that distinguish one SigV4 dialect from another.
@@ -120,9 +120,8 @@ pub(crate) fn signing_key(secret: &str, parts: &[&str]) -> Vec<u8> {
 
 /// SigV4 canonical query: every parameter encoded, sorted by key then value, `key=` when empty.
 fn canonical_query<'q>(query: impl Iterator<Item = &'q (String, String)>) -> String {
-    let mut pairs: Vec<(String, String)> = query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
-    pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    let pairs: Vec<(String, String)> = query.map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
+    sorted_pairs(&pairs).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 fn signed_header_names(headers: &CanonicalHeaders) -> String {

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::hash::etags_equal;
 use crate::json::{self, ObjectWriter, Value};
 use crate::plan::PartPlan;
+use crate::sorted_map::sorted_positions;
 
 /// The checkpoint format this build writes and reads.
 pub const SCHEMA: u32 = 1;
@@ -260,23 +261,27 @@ impl Checkpoint {
     /// before Complete: by the recorded MD5, else by the ETag. Everything else is uploaded anew.
     pub fn reconcile(&self, listed: &[ListedPart]) -> Vec<KeptPart> {
         let plan = self.plan().ok();
-        let mut kept: Vec<KeptPart> = held_parts(listed)
-            .into_iter()
-            .filter_map(|l| {
-                match self.parts.iter().find(|p| p.number == l.part_number) {
-                    Some(p) => {
-                        (p.size == l.size && etags_equal(&l.etag, &p.etag)).then(|| (p.etag.clone(), p.digest()))
+        let held = held_parts(listed);
+        let mut kept: Vec<KeptPart> =
+            sorted_positions(held.len(), &|a, b| held[a].part_number.cmp(&held[b].part_number))
+                .into_iter()
+                .map(|at| held[at])
+                .filter_map(|l| {
+                    match self.parts.iter().find(|p| p.number == l.part_number) {
+                        Some(p) => {
+                            (p.size == l.size && etags_equal(&l.etag, &p.etag)).then(|| (p.etag.clone(), p.digest()))
+                        }
+                        None => {
+                            let fits = plan
+                                .as_ref()
+                                .and_then(|plan| plan.part(l.part_number))
+                                .is_some_and(|s| s.size == l.size);
+                            (fits && !l.etag.trim().is_empty()).then(|| (l.etag.clone(), None))
+                        }
                     }
-                    None => {
-                        let fits =
-                            plan.as_ref().and_then(|plan| plan.part(l.part_number)).is_some_and(|s| s.size == l.size);
-                        (fits && !l.etag.trim().is_empty()).then(|| (l.etag.clone(), None))
-                    }
-                }
-                .map(|(etag, md5)| KeptPart { part_number: l.part_number, etag, md5 })
-            })
-            .collect();
-        kept.sort_by_key(|p| p.part_number);
+                    .map(|(etag, md5)| KeptPart { part_number: l.part_number, etag, md5 })
+                })
+                .collect();
         kept.dedup_by_key(|p| p.part_number);
         kept
     }
@@ -433,6 +438,20 @@ mod tests {
         assert!(c.reconcile(&[listed(3, 5, "\"cc\""), listed(3, 5, "\"other\"")]).is_empty());
         let kept = c.reconcile(&[listed(3, 5, "\"other\""), listed(3, 5, "\"cc\"")]);
         assert_eq!(kept.iter().map(|p| p.etag.as_str()).collect::<Vec<_>>(), ["\"cc\""]);
+    }
+
+    #[test]
+    fn kept_parts_come_in_part_number_order_the_first_of_scattered_repeats() {
+        // Part 2 is not recorded, so both of its entries fit; the first one listed is kept.
+        let c = checkpoint();
+        let kept = c.reconcile(&[
+            listed(3, 5, "\"cc\""),
+            listed(2, 10, "\"x\""),
+            listed(1, 10, "\"aa\""),
+            listed(2, 10, "\"y\""),
+        ]);
+        let kept: Vec<_> = kept.iter().map(|p| (p.part_number, p.etag.as_str())).collect();
+        assert_eq!(kept, [(1, "\"aa\""), (2, "\"x\""), (3, "\"cc\"")]);
     }
 
     #[test]
