@@ -454,6 +454,11 @@ impl Executor {
 
     /// Runs `work` until it reports, or until job `id` is cancelled.
     fn spawn(&mut self, id: Option<JobId>, work: impl Future<Output = Input> + 'static) {
+        self.spawn_boxed(id, Box::pin(work));
+    }
+
+    /// [`Self::spawn`] for boxed work: one `Abortable` for every kind of job, not a copy each.
+    fn spawn_boxed(&mut self, id: Option<JobId>, work: LocalBoxFuture<'static, Input>) {
         let (handle, registration) = AbortHandle::new_pair();
         match id {
             Some(id) => {
