@@ -144,5 +144,5 @@ fn required<'a>(upload: &'a xml::Element, name: &str) -> Result<&'a str> {
 }
 
 fn url_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+    crate::signing::encode::percent_decode(&text.replace('+', " "))
 }

@@ -6,7 +6,7 @@
 use crate::bucket::Bucket;
 use crate::error::{Error, Result};
 use crate::http::Request;
-use percent_encoding::percent_decode_str;
+use crate::signing::encode::percent_decode;
 
 /// Query parameters that tie a presigned URL to one request.
 const OWN: [&str; 2] = ["uploadId", "partNumber"];
@@ -28,7 +28,7 @@ pub(crate) fn check(bucket: &Bucket, request: &Request, url: &str) -> Result<()>
         let Some((_, own)) = request.query.iter().find(|(n, _)| n == name) else { continue };
         let given = query.split('&').find_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (key == name).then(|| percent_decode_str(value).decode_utf8_lossy().into_owned())
+            (key == name).then(|| percent_decode(value))
         });
         if given.as_deref() != Some(own.as_str()) {
             return refuse(format!("a URL whose {name} is not this request's"));
