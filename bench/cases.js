@@ -132,8 +132,7 @@ async function partwisePool(workers) {
     import(window.benchHashPool ?? new URLSearchParams(location.search).get('pool')),
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);
-  // The uploader's chunk (CHUNK_BYTES in src/web/hash.rs).
-  return new HashPool(module, workers, MIB / 4);
+  return new HashPool(module, workers, 4 * MIB);
 }
 
 /** Hashes `blob`'s parts with `workers` of partwise's hashing Workers, as `code` says. */

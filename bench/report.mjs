@@ -108,7 +108,7 @@ function workerSection(w) {
   return [
     '## Hashing Workers: start and memory',
     '',
-    `One Worker's start (\`new HashPool\` to the first digest of a tiny Blob, the module already compiled; median of ${w.startsPerRun} starts per run) and memory (renderer RSS growth with ${w.workersPerSample} Workers started, per Worker; ${w.chunkBytes / 1024} KiB copied into the module at once), against a bare Worker that only answers a message. \`node bench/workers.mjs\`.`,
+    `One Worker's start (\`new HashPool\` to the first digest of a tiny Blob, the module already compiled; median of ${w.startsPerRun} starts per run) and memory (renderer RSS growth with ${w.workersPerSample} Workers started, per Worker), against a bare Worker that only answers a message. \`node bench/workers.mjs\`.`,
     '',
     '| Worker | start | memory once started | memory after hashing an 8 MiB part |',
     '|---|---:|---:|---:|',

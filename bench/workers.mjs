@@ -16,8 +16,6 @@ import { median } from './system.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const WORKERS_PER_SAMPLE = 4;
 const STARTS_PER_RUN = 10;
-/** The bytes a Worker copies into the module at once: the uploader's (CHUNK_BYTES in src/web/hash.rs). */
-const CHUNK_BYTES = 256 * 1024;
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resident memory of `browser`'s renderer processes in MiB (its own: other Chromiums on the machine are not counted). */
@@ -39,56 +37,53 @@ async function rendererMiB(browser) {
 /** Loads the hashing pool in `page` (served from `origin`) as `window.workerBench`. */
 async function preparePage(page, origin, poolPath) {
   await page.goto(`${origin}/tests/e2e/blank.html`);
-  await page.evaluate(
-    async ([poolPath, chunk]) => {
-      const { HashPool } = await import(poolPath);
-      const module = await WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm'));
-      const tiny = new Blob([new Uint8Array(64)]);
-      const part = new Blob([new Uint8Array(8 * 1024 * 1024)]);
-      /** `count` started Workers: the pool, once each has hashed a tiny Blob (or, `working`, an 8 MiB part). */
-      const start = async (count, working) => {
-        const pool = new HashPool(module, count, chunk);
-        await Promise.all(Array.from({ length: count }, () => pool.hash(working ? part : tiny, 0)));
-        return pool;
-      };
-      // The floor: a Worker that only answers a message, with no module.
-      const bareUrl = URL.createObjectURL(new Blob(['onmessage = () => postMessage(0);'], { type: 'text/javascript' }));
-      const startBare = async (count) => {
-        const workers = Array.from({ length: count }, () => new Worker(bareUrl));
-        await Promise.all(
-          workers.map(
-            (worker) =>
-              new Promise((resolve) => {
-                worker.onmessage = resolve;
-                worker.postMessage(0);
-              }),
-          ),
-        );
-        return {
-          terminate() {
-            for (const worker of workers) worker.terminate();
-          },
-        };
-      };
-      window.workerBench = {
-        async startMs(bare) {
-          const started = performance.now();
-          const pool = await (bare ? startBare : start)(1);
-          const ms = performance.now() - started;
-          pool.terminate();
-          return ms;
-        },
-        async startMany(count, bare, working) {
-          window.workerBench.pool = await (bare ? startBare : start)(count, working);
-        },
-        stop() {
-          window.workerBench.pool?.terminate();
-          window.workerBench.pool = null;
+  await page.evaluate(async (poolPath) => {
+    const { HashPool } = await import(poolPath);
+    const module = await WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm'));
+    const tiny = new Blob([new Uint8Array(64)]);
+    const part = new Blob([new Uint8Array(8 * 1024 * 1024)]);
+    /** `count` started Workers: the pool, once each has hashed a tiny Blob (or, `working`, an 8 MiB part). */
+    const start = async (count, working) => {
+      const pool = new HashPool(module, count, 4 * 1024 * 1024);
+      await Promise.all(Array.from({ length: count }, () => pool.hash(working ? part : tiny, 0)));
+      return pool;
+    };
+    // The floor: a Worker that only answers a message, with no module.
+    const bareUrl = URL.createObjectURL(new Blob(['onmessage = () => postMessage(0);'], { type: 'text/javascript' }));
+    const startBare = async (count) => {
+      const workers = Array.from({ length: count }, () => new Worker(bareUrl));
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise((resolve) => {
+              worker.onmessage = resolve;
+              worker.postMessage(0);
+            }),
+        ),
+      );
+      return {
+        terminate() {
+          for (const worker of workers) worker.terminate();
         },
       };
-    },
-    [poolPath, CHUNK_BYTES],
-  );
+    };
+    window.workerBench = {
+      async startMs(bare) {
+        const started = performance.now();
+        const pool = await (bare ? startBare : start)(1);
+        const ms = performance.now() - started;
+        pool.terminate();
+        return ms;
+      },
+      async startMany(count, bare, working) {
+        window.workerBench.pool = await (bare ? startBare : start)(count, working);
+      },
+      stop() {
+        window.workerBench.pool?.terminate();
+        window.workerBench.pool = null;
+      },
+    };
+  }, poolPath);
 }
 
 /** One Worker's start (ms) and memory (MiB) as medians over `runs` runs, the hashing Workers' and a
@@ -137,7 +132,6 @@ export async function workerFigures({ browser, origin, poolPath, runs, log }) {
       workingMemoryMiB: of('workingMemoryMiB'),
       bareStartMs: of('bareStartMs'),
       bareMemoryMiB: of('bareMemoryMiB'),
-      chunkBytes: CHUNK_BYTES,
       workersPerSample: WORKERS_PER_SAMPLE,
       startsPerRun: STARTS_PER_RUN,
       runs: samples,

@@ -10,10 +10,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 /// Most bytes a worker copies into the module's memory at once (it streams the Blob in the
-/// browser's own, smaller chunks), so its memory stays small whatever the part size: with 256 KiB
-/// a Worker holds ~1.9 MiB after a part against ~6.5 MiB with 4 MiB, hashing as fast
-/// (`bench/workers.mjs`, `bench/run.mjs`).
-const CHUNK_BYTES: u32 = 256 * 1024;
+/// browser's own, smaller chunks), so its memory stays small whatever the part size.
+const CHUNK_BYTES: u32 = 4 * 1024 * 1024;
 
 #[wasm_bindgen(module = "/src/web/hash_pool.js")]
 extern "C" {
