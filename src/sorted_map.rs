@@ -21,8 +21,9 @@ pub(crate) fn sorted_positions(len: usize, compare: &dyn Fn(usize, usize) -> Ord
 }
 
 /// Values by key in key order, like a `BTreeMap`, kept as a `Vec` sorted by key and searched by
-/// binary search. The core's maps are small (a machine's jobs and requests: dozens) or filled in
-/// key order (part checksums: up to 10,000, appended), and each `BTreeMap` type ships far more code.
+/// binary search. The maps of the core and the shell are small (a machine's jobs, requests and
+/// locks: dozens) or filled in key order (part checksums: up to 10,000, appended), and each
+/// `BTreeMap` type ships far more code.
 #[derive(Clone)]
 pub(crate) struct SortedMap<K, V>(Vec<(K, V)>);
 

@@ -16,6 +16,7 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::hash::md5;
 use crate::http::Body;
+use crate::sorted_map::SortedMap;
 use crate::upload::{Client, Command, Event, FetchedCredentials, Input, JobId, Machine, MachineId};
 use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture, Shared, select};
@@ -79,7 +80,7 @@ pub(crate) struct Environment {
     /// The credentials call in progress, shared by every machine that asks meanwhile.
     credentials: RefCell<Option<CredentialsCall>>,
     /// How to have each running machine polled.
-    nudges: RefCell<Keyed<MachineId, mpsc::UnboundedSender<()>>>,
+    nudges: RefCell<SortedMap<MachineId, mpsc::UnboundedSender<()>>>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -100,7 +101,7 @@ impl Environment {
             hash_workers,
             pool: RefCell::new(None),
             credentials: RefCell::new(None),
-            nudges: RefCell::new(Keyed::new()),
+            nudges: RefCell::new(SortedMap::new()),
         }
     }
 
@@ -244,9 +245,9 @@ pub(crate) async fn drive<M: Machine>(
         observer,
         sender,
         store_ops,
-        jobs: Keyed::new(),
+        jobs: SortedMap::new(),
         untracked: Vec::new(),
-        locks: Keyed::new(),
+        locks: SortedMap::new(),
         wake: None,
     };
     let outcome = loop {
@@ -279,7 +280,7 @@ pub(crate) async fn drive<M: Machine>(
         }
     };
     drop(seat);
-    for handle in run.jobs.into_values().chain(run.untracked) {
+    for handle in run.jobs.values().chain(&run.untracked) {
         handle.abort();
     }
     // The last checkpoint writes (or the deletion) land before the outcome is reported.
@@ -290,40 +291,6 @@ pub(crate) async fn drive<M: Machine>(
     outcome
 }
 
-/// Values by key for the few a machine has at a time (jobs in flight, locks, machines): a linear
-/// scan over a `Vec`, which ships much smaller than a hash or B-tree map of each type.
-struct Keyed<K, V>(Vec<(K, V)>);
-
-impl<K: PartialEq, V> Keyed<K, V> {
-    fn new() -> Self {
-        Keyed(Vec::new())
-    }
-
-    fn get(&self, key: &K) -> Option<&V> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, value)| value)
-    }
-
-    /// Sets `key`'s value, giving back the one it replaces.
-    fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, old)) => Some(std::mem::replace(old, value)),
-            None => {
-                self.0.push((key, value));
-                None
-            }
-        }
-    }
-
-    fn remove(&mut self, key: &K) -> Option<V> {
-        let at = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.swap_remove(at).1)
-    }
-
-    fn into_values(self) -> impl Iterator<Item = V> {
-        self.0.into_iter().map(|(_, value)| value)
-    }
-}
-
 struct Executor {
     env: Rc<Environment>,
     file: Option<web_sys::Blob>,
@@ -331,11 +298,11 @@ struct Executor {
     sender: mpsc::UnboundedSender<Input>,
     store_ops: mpsc::UnboundedSender<StoreOp>,
     /// Work the machine may cancel.
-    jobs: Keyed<JobId, AbortHandle>,
+    jobs: SortedMap<JobId, AbortHandle>,
     /// Work it never cancels (the online watch), stopped when the machine is done.
     untracked: Vec<AbortHandle>,
     /// Web Locks held (or asked for), by name, until let go or the machine is done.
-    locks: Keyed<String, HeldLock>,
+    locks: SortedMap<String, HeldLock>,
     wake: Option<u64>,
 }
 
