@@ -1,7 +1,8 @@
 //! The app's two callbacks, called when the core asks: `credentials({signal})` for temporary keys
 //! and `presign(request, {signal})` for one presigned request. What they answer goes back to the
 //! core as data; when to call them, to give up on a call (its `signal` aborts) or to call again is
-//! the core's decision.
+//! the core's decision. One `credentials` call at a time serves every machine of an uploader that
+//! asks meanwhile.
 
 use super::errors::{browser_error, describe};
 use super::set;
@@ -12,6 +13,9 @@ use crate::http::Request;
 use crate::signing::Credentials;
 use crate::timestamp::Timestamp;
 use crate::upload::{FetchedCredentials, Keyring, Presigned, Signing};
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -66,6 +70,73 @@ impl Drop for AbortUnanswered {
             controller.abort();
         }
     }
+}
+
+/// The answer of the app's `credentials` call, shared by every machine that waits for it.
+pub(crate) type CredentialsAnswer = Shared<LocalBoxFuture<'static, Result<FetchedCredentials>>>;
+
+/// The app's `credentials` call in progress: its answer, shared by every machine that asks
+/// meanwhile, and its `signal`, aborted once every machine that asked has given up on it.
+pub(crate) struct CredentialsCall {
+    answer: CredentialsAnswer,
+    controller: web_sys::AbortController,
+    waiting: Rc<Cell<usize>>,
+}
+
+/// One machine's wait for the shared credentials call. Dropped unanswered (the core cancelled
+/// the call), it withdraws; the last to withdraw aborts the callback's signal.
+pub(crate) struct CredentialsWait {
+    guard: Option<AbortUnanswered>,
+    waiting: Rc<Cell<usize>>,
+}
+
+impl CredentialsWait {
+    /// The call answered: nothing is aborted.
+    pub(crate) fn answered(&mut self) {
+        if let Some(guard) = self.guard.as_mut() {
+            guard.answered();
+        }
+    }
+}
+
+impl Drop for CredentialsWait {
+    fn drop(&mut self) {
+        self.waiting.set(self.waiting.get().saturating_sub(1));
+        // Another machine still waits for the call: it goes on.
+        if self.waiting.get() > 0
+            && let Some(mut guard) = self.guard.take()
+        {
+            guard.answered();
+        }
+    }
+}
+
+/// The app's credentials: the call in progress in `pending` while it is unanswered and not aborted,
+/// else a new call of `signer`'s callback, which goes in `pending`.
+pub(crate) fn shared_credentials(
+    pending: &mut Option<CredentialsCall>,
+    signer: &Signer,
+) -> Result<(CredentialsAnswer, CredentialsWait)> {
+    if let Some(call) = pending.as_ref()
+        && call.answer.peek().is_none()
+        && !call.controller.signal().aborted()
+    {
+        call.waiting.set(call.waiting.get() + 1);
+        let wait = CredentialsWait {
+            guard: Some(AbortUnanswered::new(call.controller.clone())),
+            waiting: call.waiting.clone(),
+        };
+        return Ok((call.answer.clone(), wait));
+    }
+    let Signer::Credentials(callback) = signer else {
+        return Err(Error::unusable("this uploader presigns; it has no credentials callback"));
+    };
+    let controller = web_sys::AbortController::new().map_err(|e| browser_error(&e))?;
+    let answer = fetch_credentials(callback.clone(), controller.signal()).boxed_local().shared();
+    let waiting = Rc::new(Cell::new(1));
+    let wait = CredentialsWait { guard: Some(AbortUnanswered::new(controller.clone())), waiting: waiting.clone() };
+    *pending = Some(CredentialsCall { answer: answer.clone(), controller, waiting });
+    Ok((answer, wait))
 }
 
 /// Calls the app's `credentials` callback with `signal`.

@@ -4,7 +4,7 @@
 //! to the app, and each answer, failure or sign of life comes back as an [`Input`]. A machine the
 //! core's request budget handed a permit is polled at once.
 
-use super::auth::{self, AbortUnanswered, Signer};
+use super::auth::{self, CredentialsAnswer, CredentialsCall, CredentialsWait, Signer};
 use super::blob;
 use super::errors::browser_error;
 use super::hash::HashPool;
@@ -17,12 +17,12 @@ use crate::error::{Error, Result};
 use crate::hash::md5;
 use crate::http::Body;
 use crate::sorted_map::SortedMap;
-use crate::upload::{Client, Command, Event, FetchedCredentials, Input, JobId, Machine, MachineId};
+use crate::upload::{Client, Command, Event, Input, JobId, Machine, MachineId};
 use futures::channel::{mpsc, oneshot};
-use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture, Shared, select};
+use futures::future::{AbortHandle, Abortable, Either, FutureExt, LocalBoxFuture, select};
 use futures::stream::{self, StreamExt};
 use gloo_timers::future::TimeoutFuture;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -30,44 +30,6 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 /// Receives a task's events.
 pub type Observer = Rc<dyn Fn(&Event)>;
-
-type CredentialsAnswer = Shared<LocalBoxFuture<'static, Result<FetchedCredentials>>>;
-
-/// The app's `credentials` call in progress: its answer, shared by every machine that asks
-/// meanwhile, and its `signal`, aborted once every machine that asked has given up on it.
-struct CredentialsCall {
-    answer: CredentialsAnswer,
-    controller: web_sys::AbortController,
-    waiting: Rc<Cell<usize>>,
-}
-
-/// One machine's wait for the shared credentials call. Dropped unanswered (the core cancelled
-/// the call), it withdraws; the last to withdraw aborts the callback's signal.
-struct CredentialsWait {
-    guard: Option<AbortUnanswered>,
-    waiting: Rc<Cell<usize>>,
-}
-
-impl CredentialsWait {
-    /// The call answered: nothing is aborted.
-    fn answered(&mut self) {
-        if let Some(guard) = self.guard.as_mut() {
-            guard.answered();
-        }
-    }
-}
-
-impl Drop for CredentialsWait {
-    fn drop(&mut self) {
-        self.waiting.set(self.waiting.get().saturating_sub(1));
-        // Another machine still waits for the call: it goes on.
-        if self.waiting.get() > 0
-            && let Some(mut guard) = self.guard.take()
-        {
-            guard.answered();
-        }
-    }
-}
 
 /// What the machines of one uploader share: the core's client, the app's callbacks, the hashing
 /// Workers and the checkpoint store.
@@ -172,27 +134,7 @@ impl Environment {
 
     /// The app's credentials; one call at a time, shared by every machine waiting for it.
     fn credentials(&self) -> Result<(CredentialsAnswer, CredentialsWait)> {
-        let mut pending = self.credentials.borrow_mut();
-        if let Some(call) = pending.as_ref()
-            && call.answer.peek().is_none()
-            && !call.controller.signal().aborted()
-        {
-            call.waiting.set(call.waiting.get() + 1);
-            let wait = CredentialsWait {
-                guard: Some(AbortUnanswered::new(call.controller.clone())),
-                waiting: call.waiting.clone(),
-            };
-            return Ok((call.answer.clone(), wait));
-        }
-        let Signer::Credentials(callback) = &self.signer else {
-            return Err(Error::unusable("this uploader presigns; it has no credentials callback"));
-        };
-        let controller = web_sys::AbortController::new().map_err(|e| browser_error(&e))?;
-        let answer = auth::fetch_credentials(callback.clone(), controller.signal()).boxed_local().shared();
-        let waiting = Rc::new(Cell::new(1));
-        let wait = CredentialsWait { guard: Some(AbortUnanswered::new(controller.clone())), waiting: waiting.clone() };
-        *pending = Some(CredentialsCall { answer: answer.clone(), controller, waiting });
-        Ok((answer, wait))
+        auth::shared_credentials(&mut self.credentials.borrow_mut(), &self.signer)
     }
 }
 
