@@ -2,10 +2,10 @@
 //! other tabs out), success (checked on the object when Complete's answer was lost), failure,
 //! pause and resume, and abort — on the server first, the checkpoint after.
 
-use super::{Checking, Job, Listing, Phase, Upload, UploadResult, completed_parts, ms};
+use super::{Job, Listing, Phase, Upload, UploadResult, completed_parts, ms};
 use crate::actions::{
     AbortMultipartUpload, Action, CompleteMultipartUpload, CompletedPart, EncryptedRequest, HeadObject, ListParts,
-    ObjectHead, held_parts,
+    ListedPart, ObjectHead, held_parts,
 };
 use crate::error::{Error, Result};
 use crate::hash::etags_equal;
@@ -14,6 +14,14 @@ use crate::upload::client::Client;
 use crate::upload::commands::{Command, JobId};
 use crate::upload::events::{Event, TaskState};
 use crate::upload::resume::{self, Verification};
+
+/// The parts Complete will name, and those the service listed so far.
+#[derive(Clone, Debug)]
+pub(super) struct Checking {
+    pub(super) upload_id: String,
+    pub(super) parts: Vec<CompletedPart>,
+    pub(super) listed: Vec<ListedPart>,
+}
 
 impl Upload {
     /// Sends Complete for `parts`.

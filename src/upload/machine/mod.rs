@@ -1,14 +1,16 @@
 //! [`Upload`]: one file's upload from the first byte to the stored object (or a clean failure),
 //! as a state machine the shell drives through [`Machine`]: `prepare.rs` finds what a stored
 //! checkpoint lets it keep, this file sends the parts, `checksums.rs` puts Content-MD5 or the
-//! flexible checksums on them, `finish.rs` ends the upload.
+//! flexible checksums on them, `checkpoint.rs` saves the checkpoint as they are stored,
+//! `finish.rs` ends the upload.
 
+mod checkpoint;
 mod checksums;
 mod finish;
 mod prepare;
 
 use super::budget::MachineId;
-use super::checkpoint::{Checkpoint, DonePart};
+use super::checkpoint::Checkpoint;
 use super::client::Client;
 use super::commands::{Command, Input, JobId, Machine};
 use super::config::Config;
@@ -28,6 +30,7 @@ use crate::plan::PartPlan;
 use crate::provider::Profile;
 use crate::sorted_map::SortedMap;
 use crate::timestamp::Timestamp;
+use finish::Checking;
 
 /// Progress events while bytes go out come at most this often.
 const PROGRESS_INTERVAL_MS: u64 = 100;
@@ -133,14 +136,6 @@ enum Phase {
     Aborting,
     /// Reported.
     Done,
-}
-
-/// The parts Complete will name, and those the service listed so far.
-#[derive(Clone, Debug)]
-struct Checking {
-    upload_id: String,
-    parts: Vec<CompletedPart>,
-    listed: Vec<ListedPart>,
 }
 
 /// A resume in progress: the record this upload would start with, the stored one it may continue,
@@ -410,10 +405,7 @@ impl Upload {
         if let Some(session) = self.session.as_mut() {
             session.initiated(upload_id.clone());
         }
-        if let Some(record) = self.record.as_mut() {
-            record.upload_id = upload_id;
-            self.out.push(Command::SaveCheckpoint(record.clone()));
-        }
+        self.save_upload_id(upload_id);
         if self.aborting {
             self.abort_now(client);
         }
@@ -423,24 +415,11 @@ impl Upload {
     fn part_stored(&mut self, number: u16, etag: String, now_ms: u64) -> Result<()> {
         let session = self.session.as_mut().ok_or(Error::Aborted)?;
         session.uploaded(number, etag.clone())?;
-        let done = session.done_parts().into_iter();
         let size = self.plan.part(number).map_or(0, |p| p.size);
         self.progress.part_stored(number, size, ms(now_ms));
         self.out.push(Command::Emit(Event::Part { number, etag, size }));
         self.emit_progress(now_ms);
-        let parts: Vec<DonePart> = done
-            .map(|p| DonePart {
-                number: p.spec.number,
-                size: p.spec.size,
-                checksum: self.part_checksum(p.spec.number).map(|(_, value)| value),
-                etag: p.etag,
-                md5: p.md5.map(hex::encode),
-            })
-            .collect();
-        if let Some(record) = self.record.as_mut().filter(|r| !r.upload_id.is_empty()) {
-            record.parts = parts;
-            self.out.push(Command::SaveCheckpoint(record.clone()));
-        }
+        self.save_done_parts();
         Ok(())
     }
 
