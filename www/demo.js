@@ -8,11 +8,12 @@ import * as format from './format.js';
 import * as handles from './handles.js';
 import { explain } from './messages.js';
 import { Queue } from './queue.js';
+import { Rows } from './row.js';
 
 const $ = (selector) => document.querySelector(selector);
 const queue = new Queue({ limit: 2 });
+const rows = new Rows($('#queue'), { queue, discard });
 const uploaders = new Map();
-const rows = new Map();
 let targets = [];
 
 // ---- settings: which bucket, which signing mode (remembered; no secrets) ----
@@ -122,173 +123,6 @@ function notice(text) {
 
 // ---- the queue ----
 
-const LABELS = {
-  waiting: 'Waiting',
-  uploading: 'Uploading',
-  'other-tab': 'In another tab',
-  paused: 'Paused',
-  complete: 'Done',
-  error: 'Failed',
-  aborted: 'Cancelled',
-};
-
-function detail(item) {
-  const p = item.progress;
-  const size = item.file.size;
-  const loaded = p?.loaded ?? 0;
-  switch (item.state) {
-    case 'waiting':
-      return `${format.bytes(size)} · waiting for a free slot`;
-    case 'other-tab':
-      return `${format.bytes(size)} · another tab of this browser is uploading this file; this one goes on when it stops`;
-    case 'paused':
-      return `Paused at ${format.bytes(loaded)} of ${format.bytes(size)} · resumable, even after a reload`;
-    case 'complete': {
-      const ms = item.finishedAt - item.startedAt;
-      return `${format.bytes(item.result.size)} in ${item.result.parts} part${item.result.parts === 1 ? '' : 's'} · ${format.duration(ms)} · ${format.speed(item.result.size / (ms / 1000))} on average`;
-    }
-    case 'aborted':
-      return 'Cancelled · nothing left on the server';
-    case 'error':
-      return `Stopped at ${format.bytes(loaded)} of ${format.bytes(size)} · progress is saved`;
-    default: {
-      if (item.retry)
-        return `Retrying${item.retry.partNumber ? ` part ${item.retry.partNumber}` : ''} in ${format.duration(item.retry.delayMs)} (${item.retry.error.providerCode ?? item.retry.error.code})`;
-      if (!p) return `${format.bytes(size)} · starting`;
-      const parts = `${p.partsDone} of ${p.partsTotal} parts done`;
-      return [
-        `${format.bytes(loaded)} of ${format.bytes(p.total)}`,
-        parts,
-        p.bytesPerSecond ? format.speed(p.bytesPerSecond) : null,
-        format.eta(p.etaSeconds) || null,
-      ]
-        .filter(Boolean)
-        .join(' · ');
-    }
-  }
-}
-
-function controls(item) {
-  const name = item.file.name;
-  const button = (label, onclick, extra = '') =>
-    h('button', { type: 'button', class: `ghost small ${extra}`, 'aria-label': `${label} ${name}`, onclick }, label);
-  switch (item.state) {
-    case 'waiting':
-    case 'uploading':
-    case 'other-tab':
-      return [button('Pause', () => queue.pause(item)), button('Cancel', () => queue.cancel(item), 'danger')];
-    case 'paused':
-      return [
-        button('Resume', () => queue.resume(item), 'primary'),
-        button('Cancel', () => queue.cancel(item), 'danger'),
-      ];
-    case 'error':
-      return [
-        button('Retry', () => queue.retryFailed(item), 'primary'),
-        button('Discard', () => discard(item), 'danger'),
-      ];
-    default:
-      return [button('Remove', () => queue.remove(item))];
-  }
-}
-
-function problem(item) {
-  if (item.state !== 'error') return null;
-  const { title, fix, snippet } = explain(item.error, { provider: item.provider });
-  return h(
-    'div',
-    { class: 'problem', role: 'alert' },
-    h('strong', {}, title),
-    h('p', {}, fix),
-    snippet ? h('pre', {}, h('code', {}, snippet)) : null,
-    snippet
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'ghost small',
-            onclick: (e) =>
-              navigator.clipboard?.writeText(snippet).then(() => {
-                e.target.textContent = 'Copied';
-              }),
-          },
-          'Copy rule',
-        )
-      : null,
-    h(
-      'p',
-      { class: 'code' },
-      `${item.error.code}${item.error.providerCode ? ` · ${item.error.providerCode}` : ''}${item.error.status ? ` · HTTP ${item.error.status}` : ''}`,
-    ),
-  );
-}
-
-/** The row's parts, made once: progress updates change text and widths in place, so a button
- * under the pointer or the keyboard focus is never replaced mid-upload. */
-function rowOf(item) {
-  let row = rows.get(item.id);
-  if (row) return row;
-  const parts = {
-    badge: h('span', { class: 'badge' }),
-    fill: h('span'),
-    detail: h('span', { class: 'detail' }),
-    controls: h('span', { class: 'controls' }),
-    problem: h('div'),
-  };
-  parts.bar = h(
-    'div',
-    {
-      class: 'bar',
-      role: 'progressbar',
-      'aria-label': `${item.file.name} progress`,
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-    },
-    parts.fill,
-  );
-  row = h(
-    'li',
-    { class: 'row item', dataset: { key: item.key } },
-    h('div', { class: 'item-title' }, h('span', { class: 'name', title: item.key }, item.file.name), parts.badge),
-    parts.bar,
-    h('div', { class: 'item-foot' }, parts.detail, parts.controls),
-    parts.problem,
-  );
-  row.parts = parts;
-  rows.set(item.id, row);
-  $('#queue').append(row);
-  return row;
-}
-
-/** After Pause the same place holds Resume (and back): where the focus goes when buttons change. */
-const SAME_PLACE = { Pause: 'Resume', Resume: 'Pause', Retry: 'Pause', Cancel: 'Remove', Discard: 'Remove' };
-
-function render(item) {
-  const row = rowOf(item);
-  const { badge, bar, fill, detail: text, controls: buttons, problem: slot } = row.parts;
-  const fraction =
-    item.state === 'complete' ? 1 : item.progress?.total ? item.progress.loaded / item.progress.total : 0;
-  bar.setAttribute('aria-valuenow', String(Math.floor(fraction * 100)));
-  fill.style.width = `${(fraction * 100).toFixed(2)}%`;
-  text.textContent = detail(item);
-  row.dataset.partsDone = item.progress?.partsDone ?? 0;
-  if (row.dataset.state === item.state) return;
-  row.dataset.state = item.state;
-  badge.className = `badge ${item.state}`;
-  badge.textContent = LABELS[item.state];
-  const focused = buttons.contains(document.activeElement) ? document.activeElement.textContent : null;
-  buttons.replaceChildren(...controls(item));
-  slot.replaceChildren(problem(item) ?? '');
-  if (focused) {
-    const next = [...buttons.querySelectorAll('button')];
-    (
-      next.find((b) => b.textContent === focused) ??
-      next.find((b) => b.textContent === SAME_PLACE[focused]) ??
-      next[0]
-    )?.focus();
-  }
-}
-
 function summarize() {
   const items = queue.items;
   $('#empty').hidden = items.length > 0;
@@ -313,7 +147,7 @@ function summarize() {
 }
 
 queue.addEventListener('change', ({ detail: item }) => {
-  render(item);
+  rows.render(item);
   summarize();
   if (['complete', 'aborted'].includes(item.state)) handles.forget(item.key);
   if (['complete', 'aborted', 'error'].includes(item.state)) {
@@ -322,8 +156,7 @@ queue.addEventListener('change', ({ detail: item }) => {
   }
 });
 queue.addEventListener('remove', ({ detail: item }) => {
-  rows.get(item.id)?.remove();
-  rows.delete(item.id);
+  rows.remove(item);
   summarize();
 });
 
