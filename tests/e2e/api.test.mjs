@@ -23,10 +23,27 @@ after(async () => {
   server?.close();
 });
 
-/** A fresh page on the development server's empty page. */
+/**
+ * A fresh page on the development server's empty page, with `window.createTestUploader(options)`:
+ * an uploader to the backend's first bucket (the test SeaweedFS) with 5 MiB parts, signing with the
+ * backend's temporary credentials unless `options` has `presign`; `options` go over these.
+ */
 async function freshPage() {
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
+  await page.addInitScript(() => {
+    window.createTestUploader = async (options = {}) => {
+      const { createUploader } = await import('/pkg/index.js');
+      const [target] = await (await fetch('/targets')).json();
+      const credentials = async () => (await fetch('/credentials')).json();
+      return createUploader({
+        ...target,
+        partSize: 5 * 1024 * 1024,
+        ...(!options.presign && { credentials }),
+        ...options,
+      });
+    };
+  });
   await page.goto(blank);
   return page;
 }
@@ -101,12 +118,10 @@ test("a presign answer that is not the request's own URL is refused before any b
     if (request.method() === 'PUT' || request.method() === 'POST') puts.push(request.url());
   });
   const outcome = await page.evaluate(async () => {
-    const { createUploader } = await import('/pkg/index.js');
-    const [target] = await (await fetch('/targets')).json();
     const presign = async (request) =>
       (await fetch('/presign', { method: 'POST', body: JSON.stringify(request) })).json();
     const run = async (answer) => {
-      const uploader = createUploader({ ...target, partSize: 5 * 1024 * 1024, presign: answer });
+      const uploader = await window.createTestUploader({ presign: answer });
       const file = new File([new Uint8Array(11 * 1024 * 1024)], 'zeros.bin');
       return uploader.upload(file, { key: `e2e/api-presign-${Date.now()}.bin` }).done.then(
         () => 'uploaded',
@@ -157,17 +172,7 @@ test('a task names its key and upload id; checkpoints() count parts and date upl
   const page = await freshPage();
   const key = `e2e/api-abort-${Date.now()}.bin`;
   const outcome = await page.evaluate(async (key) => {
-    const { createUploader } = await import('/pkg/index.js');
-    const [target] = await (await fetch('/targets')).json();
-    const uploader = createUploader({
-      provider: target.provider,
-      endpoint: target.endpoint,
-      bucket: target.bucket,
-      region: target.region,
-      credentials: async () => (await fetch('/credentials')).json(),
-      partSize: 5 * 1024 * 1024,
-      concurrency: 1,
-    });
+    const uploader = await window.createTestUploader({ concurrency: 1 });
     const file = new File([new Uint8Array(11 * 1024 * 1024)], 'zeros.bin', { lastModified: 1 });
     const task = uploader.upload(file, { key });
     await new Promise((resolve) => task.addEventListener('part', resolve, { once: true }));
@@ -208,15 +213,7 @@ test('abort() of a task that failed aborts its kept upload on the server and del
   const key = `e2e/api-abort-failed-${Date.now()}.bin`;
   await page.route('**/*partNumber=2*', (route) => route.abort('connectionreset'));
   const outcome = await page.evaluate(async (key) => {
-    const { createUploader } = await import('/pkg/index.js');
-    const [target] = await (await fetch('/targets')).json();
-    const uploader = createUploader({
-      ...target,
-      credentials: async () => (await fetch('/credentials')).json(),
-      partSize: 5 * 1024 * 1024,
-      concurrency: 1,
-      retry: { attempts: 1 },
-    });
+    const uploader = await window.createTestUploader({ concurrency: 1, retry: { attempts: 1 } });
     const task = uploader.upload(new File([new Uint8Array(11 * 1024 * 1024)], 'zeros.bin'), { key });
     const failed = await task.done.then(
       () => null,
@@ -257,14 +254,7 @@ test('an AbortSignal aborts the upload, abort() says how it ended, dispose() pau
         super.terminate();
       }
     };
-    const { createUploader } = await import('/pkg/index.js');
-    const [target] = await (await fetch('/targets')).json();
-    const uploader = createUploader({
-      ...target,
-      credentials: async () => (await fetch('/credentials')).json(),
-      partSize: 5 * 1024 * 1024,
-      concurrency: 1,
-    });
+    const uploader = await window.createTestUploader({ concurrency: 1 });
     const file = () => new File([new Uint8Array(16 * 1024 * 1024)], 'zeros.bin', { lastModified: 2 });
     const firstPart = (task) => new Promise((resolve) => task.addEventListener('part', resolve, { once: true }));
 
@@ -288,9 +278,8 @@ test('an AbortSignal aborts the upload, abort() says how it ended, dispose() pau
       () => 'uploaded',
       (e) => e.code,
     );
-    const left = (await createUploader({ ...target, presign: async () => '' }).checkpoints()).filter(
-      (c) => c.key === `${key}.3`,
-    ).length;
+    const lister = await window.createTestUploader({ presign: async () => '' });
+    const left = (await lister.checkpoints()).filter((c) => c.key === `${key}.3`).length;
     return { bySignal, ended, state: running.state, afterDispose, workers, left };
   }, key);
   await page.close();
