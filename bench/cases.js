@@ -122,6 +122,7 @@ const MD5 = 0;
 const CRC64NVME_ONLY = 3 | 0x100;
 const CRC32C_ONLY = 2 | 0x100;
 const MD5_AND_CRC64ECMA = 5;
+const READ_ONLY = 0x100;
 
 const parts = (blob) =>
   Array.from({ length: Math.ceil(blob.size / PART) }, (_, i) => blob.slice(i * PART, (i + 1) * PART));
@@ -148,6 +149,8 @@ export const hashers = {
   'partwise, 1 Worker, CRC-64/NVME (no MD5)': (blob) => partwiseHash(blob, 1, CRC64NVME_ONLY),
   'partwise, 1 Worker, CRC-32C (no MD5)': (blob) => partwiseHash(blob, 1, CRC32C_ONLY),
   'partwise, 1 Worker, MD5 + CRC-64/ECMA (OSS, KS3)': (blob) => partwiseHash(blob, 1, MD5_AND_CRC64ECMA),
+  // The same Worker reading the parts into its memory and hashing nothing: the Blob read ceiling.
+  'partwise, 1 Worker, reading only (no hash)': (blob) => partwiseHash(blob, 1, READ_ONLY),
   async 'hash-wasm (main thread)'(blob) {
     const { createMD5 } = await import('/bench/.build/hash-wasm.js');
     const md5 = await createMD5();
@@ -165,6 +168,58 @@ export const hashers = {
       spark.end(true);
     }
   },
+};
+
+// ---- Hashing bytes a Worker already holds: the hash code's own speed, without the Blob reads ----
+
+/** The Worker: the module's hashing exports over one 8 MiB buffer, `mib` MiB in all, in 8 MiB digests. */
+function computeWorker() {
+  self.onmessage = async ({ data: { module, code, mib, part } }) => {
+    const imports = {};
+    for (const { module: from, name } of WebAssembly.Module.imports(module)) {
+      (imports[from] ??= {})[name] = () => {
+        throw new Error(name);
+      };
+    }
+    const wasm = (await WebAssembly.instantiate(module, imports)).exports;
+    const bytes = crypto.getRandomValues(new Uint8Array(part).subarray(0, 65536));
+    const buffer = new Uint8Array(part).map((_, i) => bytes[i % bytes.length] ^ (i >> 16));
+    const hash = () => {
+      wasm.partwise_md5_reset(code);
+      for (let at = 0; at < part; at += 4 * MIB) {
+        const piece = buffer.subarray(at, at + 4 * MIB);
+        const into = wasm.partwise_md5_buffer(piece.length); // may grow the memory: its buffer is read after
+        new Uint8Array(wasm.memory.buffer, into, piece.length).set(piece);
+        wasm.partwise_md5_update(piece.length);
+      }
+      wasm.partwise_md5_finish();
+    };
+    hash();
+    const started = performance.now();
+    for (let done = 0; done < mib * MIB; done += part) hash();
+    self.postMessage((performance.now() - started) / 1000);
+  };
+}
+
+/** Seconds one Worker takes to hash `mib` MiB it already holds, as `code` says. */
+async function computeSeconds(code, mib) {
+  const module = await WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm'));
+  const source = `const MIB = ${MIB};\n(${computeWorker})()`;
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  const seconds = await new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => resolve(data);
+    worker.onerror = (event) => reject(new Error(event.message));
+    worker.postMessage({ module, code, mib, part: PART });
+  });
+  worker.terminate();
+  return seconds;
+}
+
+export const computed = {
+  MD5: (mib) => computeSeconds(MD5, mib),
+  'CRC-64/NVME (no MD5)': (mib) => computeSeconds(CRC64NVME_ONLY, mib),
+  'CRC-32C (no MD5)': (mib) => computeSeconds(CRC32C_ONLY, mib),
+  'MD5 + CRC-64/ECMA (OSS, KS3)': (mib) => computeSeconds(MD5_AND_CRC64ECMA, mib),
 };
 
 // ---- Resume: a stored 1,000-part checkpoint → the first byte of the first new part ----
@@ -238,5 +293,5 @@ async function forget(key) {
 
 export const resume = { storeParts, resumeToFirstByte, forget };
 
-window.bench = { uploads, hashers, resume, longestTask, preload };
+window.bench = { uploads, hashers, computed, resume, longestTask, preload };
 document.body.dataset.ready = 'true';

@@ -13,7 +13,8 @@ export function writeReport(r, path) {
   const onePool = r.md5['partwise, 1 Worker'].mbPerSecond;
   const pool = r.md5['partwise, Worker pool'].mbPerSecond;
   const hashWasm = r.md5['hash-wasm (main thread)'].mbPerSecond;
-  const crcs = Object.entries(r.md5).filter(([name]) => name.endsWith('(no MD5)'));
+  const readCeiling = r.md5['partwise, 1 Worker, reading only (no hash)'].mbPerSecond;
+  const crcs = Object.entries(r.computed).filter(([name]) => name.endsWith('(no MD5)'));
   const withCrc = r.uploads['partwise STS, CRC64NVME'];
   const lines = [
     '# Benchmark results',
@@ -34,9 +35,20 @@ export function writeReport(r, path) {
     '',
     `## Hashing ${r.md5MiB} MiB in ${r.partSizeMiB} MiB parts: MD5, and the CRCs`,
     '',
-    '| hasher | MB/s | × hash-wasm |',
-    '|---|---:|---:|',
-    ...Object.entries(r.md5).map(([name, m]) => `| ${name} | ${f0(m.mbPerSecond)} | ${f2(m.mbPerSecond / hashWasm)} |`),
+    'From the disk-backed File: each part read as a Blob stream (the Workers read their own parts).',
+    '',
+    '| hasher | MB/s | × hash-wasm | × reading only |',
+    '|---|---:|---:|---:|',
+    ...Object.entries(r.md5).map(
+      ([name, m]) =>
+        `| ${name} | ${f0(m.mbPerSecond)} | ${f2(m.mbPerSecond / hashWasm)} | ${f2(m.mbPerSecond / readCeiling)} |`,
+    ),
+    '',
+    `The hash code itself: one Worker hashing ${r.md5MiB} MiB of bytes it already holds (an 8 MiB buffer over and over, 8 MiB digests), no Blob reads.`,
+    '',
+    '| one Worker, bytes in memory | MB/s |',
+    '|---|---:|',
+    ...Object.entries(r.computed).map(([name, m]) => `| ${name} | ${f0(m.mbPerSecond)} |`),
     '',
     '## What an app downloads (gzip -9)',
     '',
@@ -80,7 +92,16 @@ export function writeReport(r, path) {
     ),
     goal('longest main-thread task ≤ 50 ms', `${f0(ours.longestTaskMs)} ms`, ours.longestTaskMs <= 50),
     goal('MD5 on one thread ≥ hash-wasm', f2(onePool / hashWasm), onePool >= hashWasm),
-    ...crcs.map(([name, m]) => goal(`${name} ≥ 1 GB/s`, `${f0(m.mbPerSecond)} MB/s`, m.mbPerSecond >= 1000)),
+    ...crcs.map(([name, m]) =>
+      goal(`${name} on one Worker ≥ 1 GB/s (bytes in memory)`, `${f0(m.mbPerSecond)} MB/s`, m.mbPerSecond >= 1000),
+    ),
+    ...crcsFromFile.map(([name, m]) =>
+      goal(
+        `${name} from the File ≥ 0.75 × reading only`,
+        f2(m.mbPerSecond / readCeiling),
+        m.mbPerSecond / readCeiling >= 0.75,
+      ),
+    ),
     ...(withCrc
       ? [
           goal(

@@ -15,24 +15,13 @@ function workerMain() {
     }
     return (await WebAssembly.instantiate(module, imports)).exports;
   };
-  // The blob's bytes, streamed. Where the browser offers a BYOB reader, every read lands in the
-  // same buffer: fresh chunks per read left ~60 MiB of garbage per worker between collections
-  // (Chromium's RSS, measured by `npm run bench`).
-  let spare;
-  async function* chunks(blob, size) {
-    const stream = blob.stream();
-    let reader;
-    let byob = true;
-    try {
-      reader = stream.getReader({ mode: 'byob' });
-    } catch {
-      reader = stream.getReader();
-      byob = false;
-    }
+  // The blob's bytes, streamed with the default reader. Not a BYOB reader, although reusing one
+  // buffer would leave less garbage: in Chromium a BYOB read of a disk-backed File's slice now and
+  // then never settled, which stalled a 4 GiB upload for good (tests/e2e/hash-pool.test.mjs).
+  async function* chunks(blob) {
+    const reader = blob.stream().getReader();
     for (;;) {
-      if (byob && spare?.byteLength !== size) spare = new ArrayBuffer(size);
-      const { done, value } = await (byob ? reader.read(new Uint8Array(spare)) : reader.read());
-      if (byob && value) spare = value.buffer;
+      const { done, value } = await reader.read();
       if (done) return;
       yield value;
     }
@@ -43,7 +32,7 @@ function workerMain() {
     try {
       const wasm = await ready;
       wasm.partwise_md5_reset(algorithm);
-      for await (const bytes of chunks(blob, chunk)) {
+      for await (const bytes of chunks(blob)) {
         for (let at = 0; at < bytes.length; at += chunk) {
           const piece = bytes.subarray(at, at + chunk);
           const pointer = wasm.partwise_md5_buffer(piece.length);
