@@ -177,7 +177,8 @@ function computeWorker() {
   self.onmessage = async ({ data: { module, code, mib, part } }) => {
     const imports = {};
     for (const { module: from, name } of WebAssembly.Module.imports(module)) {
-      (imports[from] ??= {})[name] = () => {
+      imports[from] ??= {};
+      imports[from][name] = () => {
         throw new Error(name);
       };
     }
