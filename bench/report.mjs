@@ -15,6 +15,7 @@ export function writeReport(r, path) {
   const hashWasm = r.md5['hash-wasm (main thread)'].mbPerSecond;
   const readCeiling = r.md5['partwise, 1 Worker, reading only (no hash)'].mbPerSecond;
   const crcs = Object.entries(r.computed).filter(([name]) => name.endsWith('(no MD5)'));
+  const crcsFromFile = Object.entries(r.md5).filter(([name]) => name.endsWith('(no MD5)'));
   const withCrc = r.uploads['partwise STS, CRC64NVME'];
   const lines = [
     '# Benchmark results',
@@ -113,7 +114,7 @@ export function writeReport(r, path) {
       : []),
     goal('Worker pool ≥ 1.7 × one thread', f2(pool / onePool), pool / onePool >= 1.7),
     goal('resume ≤ 1 s', `${f0(r.resume.firstByteMs)} ms`, r.resume.firstByteMs <= 1000),
-    goal('≤ 45 KB gzip', `${r.sizes.partwiseGzipBytes} B`, r.sizes.partwiseGzipBytes <= 45000),
+    goal('≤ 64 KB gzip (issue 15; 45 KB after)', `${r.sizes.partwiseGzipBytes} B`, r.sizes.partwiseGzipBytes <= 64000),
     '',
   ];
   writeFileSync(path, lines.join('\n'));

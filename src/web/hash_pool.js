@@ -15,24 +15,57 @@ function workerMain() {
     }
     return (await WebAssembly.instantiate(module, imports)).exports;
   };
-  // The blob's bytes, streamed with the default reader. Not a BYOB reader, although reusing one
-  // buffer would leave less garbage: in Chromium a BYOB read of a disk-backed File's slice now and
-  // then never settled, which stalled a 4 GiB upload for good (tests/e2e/hash-pool.test.mjs).
-  async function* chunks(blob) {
-    const reader = blob.stream().getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
+  // The blob's bytes. Where the browser offers BYOB reads, every read lands in one reused buffer:
+  // fresh chunks per read left ~60 MiB of garbage per Worker between collections (Chromium's RSS,
+  // `npm run bench`). Chromium now and then leaves a BYOB read of a disk-backed File's slice
+  // unsettled, which once stalled a 4 GiB upload for good: a read that takes longer than `patience`
+  // ms is given up and the rest of the blob read through a new stream, with twice the patience.
+  let spare;
+  const within = (promise, ms) => {
+    let timer;
+    const late = new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  };
+  let rereads; // in the current hash
+  async function* chunks(blob, size, patience) {
+    for (let offset = 0; ; patience *= 2) {
+      const stream = blob.slice(offset).stream();
+      let reader;
+      let byob = true;
+      try {
+        reader = stream.getReader({ mode: 'byob' });
+      } catch {
+        reader = stream.getReader();
+        byob = false;
+      }
+      for (;;) {
+        if (byob && spare?.byteLength !== size) spare = new ArrayBuffer(size);
+        const read = byob ? reader.read(new Uint8Array(spare)) : reader.read();
+        spare = undefined; // transferred to the read: it comes back with the bytes
+        const result = await within(read, patience);
+        if (!result) {
+          reader.cancel().catch(() => {});
+          rereads += 1;
+          break;
+        }
+        const { done, value } = result;
+        if (byob && value) spare = value.buffer;
+        if (done) return;
+        offset += value.length;
+        yield value;
+      }
     }
   }
   // One hasher state per instance: requests are hashed one after another, in arrival order.
   let queue;
-  const hashOne = async ({ id, blob, chunk, algorithm }) => {
+  const hashOne = async ({ id, blob, chunk, algorithm, patience }) => {
     try {
       const wasm = await ready;
       wasm.partwise_md5_reset(algorithm);
-      for await (const bytes of chunks(blob)) {
+      rereads = 0;
+      for await (const bytes of chunks(blob, chunk, patience)) {
         for (let at = 0; at < bytes.length; at += chunk) {
           const piece = bytes.subarray(at, at + chunk);
           const pointer = wasm.partwise_md5_buffer(piece.length);
@@ -42,7 +75,7 @@ function workerMain() {
       }
       const pointer = wasm.partwise_md5_finish();
       const digest = new Uint8Array(wasm.memory.buffer, pointer, wasm.partwise_digest_len()).slice();
-      self.postMessage({ id, digest });
+      self.postMessage({ id, digest, rereads });
     } catch (error) {
       self.postMessage({ id, error: String(error) });
     }
@@ -64,9 +97,12 @@ let workerUrl;
  * followed by its checksum numbered `algorithm` (0: none), as one Uint8Array.
  */
 export class HashPool {
-  constructor(module, size, chunk) {
+  constructor(module, size, chunk, patience = 1000) {
     workerUrl ??= URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
     this.chunk = chunk;
+    this.patience = patience;
+    /** Reads given up and made again, in all. */
+    this.rereads = 0;
     this.pending = new Map();
     this.next = 0;
     this.workers = Array.from({ length: size }, () => {
@@ -87,11 +123,12 @@ export class HashPool {
     slot.busy += 1;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ id, blob, chunk: this.chunk, algorithm });
+      slot.worker.postMessage({ id, blob, chunk: this.chunk, algorithm, patience: this.patience });
     });
   }
 
-  settle({ id, digest, error, name = 'Error' }) {
+  settle({ id, digest, error, name = 'Error', rereads }) {
+    this.rereads += rereads ?? 0;
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
