@@ -97,11 +97,7 @@ export function writeReport(r, path) {
       goal(`${name} on one Worker ≥ 1 GB/s (bytes in memory)`, `${f0(m.mbPerSecond)} MB/s`, m.mbPerSecond >= 1000),
     ),
     ...crcsFromFile.map(([name, m]) =>
-      goal(
-        `${name} from the File ≥ 0.75 × reading only`,
-        f2(m.mbPerSecond / readCeiling),
-        m.mbPerSecond / readCeiling >= 0.75,
-      ),
+      goal(`${name} ≥ 1 GB/s (from the File)`, `${f0(m.mbPerSecond)} MB/s`, m.mbPerSecond >= 1000),
     ),
     ...(withCrc
       ? [
