@@ -217,6 +217,8 @@ export function uploadInPage(page, spec) {
           ms: performance.now() - started,
           checkpointKept: checkpoints.length > 0,
         };
+      } finally {
+        uploader.dispose();
       }
     },
     spec,
