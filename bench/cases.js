@@ -133,7 +133,7 @@ async function partwisePool(workers) {
     import(window.benchHashPool ?? new URLSearchParams(location.search).get('pool')),
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);
-  return new HashPool(module, workers, 4 * MIB);
+  return new HashPool(module, workers);
 }
 
 /** Hashes `blob`'s parts with `workers` of partwise's hashing Workers, as `code` says. */

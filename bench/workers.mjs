@@ -1,4 +1,4 @@
-// What one hashing Worker costs: its start (from `new HashPool(module, 1, …)` to the first digest
+// What one hashing Worker costs: its start (from `new HashPool(module, 1)` to the first digest
 // of a tiny Blob, the module compiled beforehand as the uploader has it) and its memory (the growth
 // of the resident memory of this browser's renderer processes, found through CDP's
 // SystemInfo.getProcessInfo, with WORKERS_PER_SAMPLE started Workers, divided by their number:
@@ -44,7 +44,7 @@ async function preparePage(page, origin, poolPath) {
     const part = new Blob([new Uint8Array(8 * 1024 * 1024)]);
     /** `count` started Workers: the pool, once each has hashed a tiny Blob (or, `working`, an 8 MiB part). */
     const start = async (count, working) => {
-      const pool = new HashPool(module, count, 4 * 1024 * 1024);
+      const pool = new HashPool(module, count);
       await Promise.all(Array.from({ length: count }, () => pool.hash(working ? part : tiny, 0)));
       return pool;
     };

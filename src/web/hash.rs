@@ -9,16 +9,12 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// Most bytes a worker copies into the module's memory at once (it streams the Blob in the
-/// browser's own, smaller chunks), so its memory stays small whatever the part size.
-const CHUNK_BYTES: u32 = 4 * 1024 * 1024;
-
 #[wasm_bindgen(module = "/src/web/hash_pool.js")]
 extern "C" {
     #[wasm_bindgen(js_name = HashPool)]
     type JsHashPool;
     #[wasm_bindgen(constructor, catch)]
-    fn new(module: &JsValue, size: u32, chunk: u32) -> std::result::Result<JsHashPool, JsValue>;
+    fn new(module: &JsValue, size: u32) -> std::result::Result<JsHashPool, JsValue>;
     #[wasm_bindgen(method)]
     fn hash(this: &JsHashPool, blob: &web_sys::Blob, algorithm: u32) -> js_sys::Promise;
     #[wasm_bindgen(method)]
@@ -42,7 +38,7 @@ impl HashPool {
     /// # Errors
     /// [`Error::Browser`] when Workers cannot be created (a CSP without `worker-src blob:`).
     pub fn new(size: u32) -> Result<Self> {
-        let pool = JsHashPool::new(&wasm_bindgen::module(), size.max(1), CHUNK_BYTES).map_err(|e| browser_error(&e))?;
+        let pool = JsHashPool::new(&wasm_bindgen::module(), size.max(1)).map_err(|e| browser_error(&e))?;
         Ok(Self { pool })
     }
 

@@ -92,12 +92,19 @@ function workerMain() {
 
 let workerUrl;
 
+/** Most bytes a Worker reads at once (into its one reused buffer) and copies into the module's
+ * memory: its memory stays small whatever the part size. */
+const CHUNK_BYTES = 1024 * 1024;
+/** Milliseconds a read may take before it is given up and made again (twice as long each time). */
+const PATIENCE_MS = 1000;
+
 /**
  * A fixed set of hashing workers; `hash(blob, algorithm)` resolves to the blob's MD5 (16 bytes)
  * followed by its checksum numbered `algorithm` (0: none), as one Uint8Array.
  */
 export class HashPool {
-  constructor(module, size, chunk, patience = 1000) {
+  /** `size` Workers, each instantiating `module`; `chunk` and `patience` are there for tests. */
+  constructor(module, size, { chunk = CHUNK_BYTES, patience = PATIENCE_MS } = {}) {
     workerUrl ??= URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
     this.chunk = chunk;
     this.patience = patience;

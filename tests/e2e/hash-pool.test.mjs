@@ -38,7 +38,7 @@ async function hashParts(path, parts, patience) {
         WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
       ]);
       const file = document.getElementById('file').files[0];
-      const hashPool = new HashPool(module, 1, 4 * 1024 * 1024, patience);
+      const hashPool = new HashPool(module, 1, { patience });
       const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
       const stalled = new Promise((_, reject) => setTimeout(() => reject(new Error('a hash never answered')), 120_000));
       try {
