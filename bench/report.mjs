@@ -133,5 +133,11 @@ function workerSection(w) {
     `| partwise hashing Worker (the whole module) | ${f2(w.startMs)} ms (first in the page ${f0(w.firstStartMs)} ms) | ${mib(w.memoryMiB)} | ${mib(w.workingMemoryMiB)} |`,
     `| bare Worker (no module) | ${f2(w.bareStartMs)} ms | ${mib(w.bareMemoryMiB)} | |`,
     '',
+    ...(w.memoryMiB < 0
+      ? [
+          'Below zero: the renderer gave back more memory than the Workers took while they started, so a Worker costs less than this run can tell.',
+          '',
+        ]
+      : []),
   ];
 }
