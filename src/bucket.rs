@@ -76,7 +76,7 @@ impl Bucket {
                 format!("{} does not accept {} signatures", config.provider.name(), scheme.name()),
             ));
         }
-        let region = config.region.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+        let region = config.region.map(str::trim_ascii).filter(|r| !r.is_empty()).map(str::to_owned);
         if scheme.needs_region() && region.is_none() {
             return Err(Error::invalid("region", format!("{} signing needs a region", scheme.name())));
         }

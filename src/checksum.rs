@@ -216,7 +216,7 @@ impl Hasher {
 
 /// Whether a checksum the service reported equals ours (compared as written).
 pub fn checksums_equal(reported: &str, ours: &str) -> bool {
-    reported.trim() == ours.trim()
+    reported.trim_ascii() == ours.trim_ascii()
 }
 
 /// The bit-reversed polynomial of a reflected CRC of `width` bits.

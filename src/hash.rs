@@ -20,7 +20,7 @@ pub fn encode_md5(digest: &[u8; 16], encoding: Md5Encoding) -> String {
 
 /// Whether two ETags are the same, ignoring surrounding quotes, spaces and hex case.
 pub fn etags_equal(a: &str, b: &str) -> bool {
-    a.trim().trim_matches('"').eq_ignore_ascii_case(b.trim().trim_matches('"'))
+    a.trim_ascii().trim_matches('"').eq_ignore_ascii_case(b.trim_ascii().trim_matches('"'))
 }
 
 /// Whether an ETag (quoted or not, any case) is the hex MD5 `digest`.
@@ -43,7 +43,7 @@ pub fn etag_matches_parts(etag: &str, part_md5s: &[[u8; 16]]) -> bool {
 /// Whether an ETag has the form of [`multipart_etag`] for `parts` parts: 32 hex digits, `-`, the
 /// number of parts. Stores that form it otherwise are not checked against the parts' MD5s.
 pub fn is_multipart_etag(etag: &str, parts: usize) -> bool {
-    let etag = etag.trim().trim_matches('"');
+    let etag = etag.trim_ascii().trim_matches('"');
     etag.split_once('-').is_some_and(|(digest, count)| {
         digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()) && count.parse() == Ok(parts)
     })

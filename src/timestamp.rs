@@ -86,7 +86,7 @@ impl Timestamp {
     /// From an HTTP `Date` header (`Fri, 24 May 2013 00:00:00 GMT`); `None` if it is not one.
     /// The weekday must be a weekday's name; the date decides which day it is.
     pub fn parse_http_date(text: &str) -> Option<Self> {
-        let mut input = Cursor(text.trim().as_bytes());
+        let mut input = Cursor(text.trim_ascii().as_bytes());
         let weekday = input.take(3)?;
         if !WEEKDAYS.iter().any(|name| name.as_bytes() == weekday) {
             return None;

@@ -49,7 +49,7 @@ impl Element {
     pub(crate) fn number<T: FromStr>(&self, name: &str, context: &'static str) -> Result<Option<T>> {
         self.field(name)
             .map(|text| {
-                text.trim().parse().map_err(|_| Error::InvalidResponse {
+                text.trim_ascii().parse().map_err(|_| Error::InvalidResponse {
                     context,
                     message: format!("<{name}> is not a number: {text:?}"),
                 })
@@ -62,7 +62,7 @@ impl Element {
     /// # Errors
     /// [`Error::InvalidResponse`] for any other text.
     pub(crate) fn flag(&self, name: &str, context: &'static str) -> Result<bool> {
-        match self.field(name).map(str::trim) {
+        match self.field(name).map(str::trim_ascii) {
             None => Ok(false),
             Some(t) if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
             Some(t) if t.eq_ignore_ascii_case("false") || t == "0" || t.is_empty() => Ok(false),

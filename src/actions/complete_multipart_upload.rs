@@ -117,7 +117,7 @@ impl Action for CompleteMultipartUpload {
                 });
                 let checksums = flexible
                     .chain(crc64)
-                    .filter_map(|(algorithm, value)| value.map(|v| (algorithm, v.trim().to_owned())))
+                    .filter_map(|(algorithm, value)| value.map(|v| (algorithm, v.trim_ascii().to_owned())))
                     .filter(|(_, v)| !v.is_empty())
                     .collect();
                 Ok(CompletedUpload {

@@ -47,7 +47,7 @@ impl Action for CreateMultipartUpload {
     fn parse(response: &Response, profile: &Profile) -> Result<CreatedUpload> {
         check(response, profile)?;
         let r = xml::parse(response.text("InitiateMultipartUpload")?, "InitiateMultipartUpload")?;
-        let upload_id = r.field("UploadId").unwrap_or_default().trim().to_owned();
+        let upload_id = r.field("UploadId").unwrap_or_default().trim_ascii().to_owned();
         if upload_id.is_empty() {
             return Err(Error::InvalidResponse {
                 context: "InitiateMultipartUpload",
@@ -55,7 +55,7 @@ impl Action for CreateMultipartUpload {
             });
         }
         Ok(CreatedUpload {
-            bucket: r.field("Bucket").unwrap_or_default().trim().to_owned(),
+            bucket: r.field("Bucket").unwrap_or_default().trim_ascii().to_owned(),
             key: r.field("Key").unwrap_or_default().to_owned(),
             upload_id,
         })

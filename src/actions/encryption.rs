@@ -21,7 +21,7 @@ impl CustomerKey {
     /// # Errors
     /// [`Error::InvalidInput`] unless `base64` decodes to 32 bytes.
     pub fn from_base64(base64: &str) -> Result<Self> {
-        let bytes = BASE64.decode(base64.trim()).map_err(|_| bad_key())?;
+        let bytes = BASE64.decode(base64.trim_ascii()).map_err(|_| bad_key())?;
         bytes.try_into().map(CustomerKey).map_err(|_| bad_key())
     }
 }

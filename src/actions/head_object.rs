@@ -44,7 +44,7 @@ impl Action for HeadObject {
         if !response.is_success() {
             return Err(head_error(response, profile));
         }
-        let length = response.header("content-length").map(str::trim).unwrap_or_default();
+        let length = response.header("content-length").map(str::trim_ascii).unwrap_or_default();
         let size = length.parse().map_err(|_| Error::InvalidResponse {
             context: "HeadObject",
             message: format!("Content-Length {length:?} is not a size"),

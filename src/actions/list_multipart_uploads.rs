@@ -88,15 +88,15 @@ impl Action for ListMultipartUploads {
         check(response, profile)?;
         const CONTEXT: &str = "ListMultipartUploads";
         let r = xml::parse(response.text(CONTEXT)?, CONTEXT)?;
-        let encoded = r.field("EncodingType").is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
+        let encoded = r.field("EncodingType").is_some_and(|e| e.trim_ascii().eq_ignore_ascii_case("url"));
         let decode = |s: &str| if encoded { url_decode(s) } else { s.to_owned() };
-        let nonempty = |name| r.field(name).map(str::trim).filter(|v| !v.is_empty());
+        let nonempty = |name| r.field(name).map(str::trim_ascii).filter(|v| !v.is_empty());
         let uploads = r
             .children("Upload")
             .map(|u| {
                 Ok(UploadSummary {
                     key: decode(required(u, "Key")?),
-                    upload_id: required(u, "UploadId")?.trim().to_owned(),
+                    upload_id: required(u, "UploadId")?.trim_ascii().to_owned(),
                     initiated: u.field("Initiated").map(str::to_owned),
                 })
             })

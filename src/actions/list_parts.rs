@@ -91,7 +91,7 @@ impl Action for ListParts {
                         context: CONTEXT,
                         message: "a <Part> without <PartNumber>".into(),
                     })?,
-                    etag: p.field("ETag").unwrap_or_default().trim().to_owned(),
+                    etag: p.field("ETag").unwrap_or_default().trim_ascii().to_owned(),
                     size: p.number("Size", CONTEXT)?.unwrap_or_default(),
                     last_modified: p.field("LastModified").map(str::to_owned),
                 })

@@ -102,12 +102,13 @@ pub fn provider_error(response: &Response, profile: &Profile) -> Error {
     let body = std::str::from_utf8(&response.body).unwrap_or_default();
     // The body shared by every service: `<Error><Code/><Message/><RequestId/><HostId/></Error>`.
     let parsed = xml::parse(body, "Error").ok().filter(|e| e.name() == "Error");
-    let field =
-        |name: &str| parsed.as_ref().and_then(|e| e.field(name)).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let field = |name: &str| {
+        parsed.as_ref().and_then(|e| e.field(name)).map(|s| s.trim_ascii().to_owned()).filter(|s| !s.is_empty())
+    };
     let message = field("Message").unwrap_or_else(|| reason(response.status).to_owned());
     let request_id = response
         .header(profile.request_id_header)
-        .map(|s| s.trim().to_owned())
+        .map(|s| s.trim_ascii().to_owned())
         .filter(|s| !s.is_empty())
         .or_else(|| field("RequestId"));
     Error::Provider(ProviderError {
@@ -166,10 +167,10 @@ fn checked_part_number(number: u16, profile: &Profile) -> Result<u16> {
 }
 
 fn checked_upload_id(upload_id: &str) -> Result<String> {
-    if upload_id.trim().is_empty() {
+    if upload_id.trim_ascii().is_empty() {
         return Err(Error::invalid("uploadId", "must not be empty"));
     }
-    Ok(upload_id.trim().to_owned())
+    Ok(upload_id.trim_ascii().to_owned())
 }
 
 /// Header names are HTTP tokens.
@@ -185,7 +186,7 @@ fn checked_name(field: &'static str, name: &str) -> Result<String> {
 /// Header values are visible ASCII and spaces: what every service signs and every browser sends.
 fn checked_value(field: &'static str, value: &str) -> Result<String> {
     if value.bytes().all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)) {
-        Ok(value.trim().to_owned())
+        Ok(value.trim_ascii().to_owned())
     } else {
         Err(Error::invalid(field, format!("{value:?} has characters a header cannot carry; encode them first")))
     }

@@ -56,7 +56,7 @@ impl Action for UploadPart {
 
 /// The `ETag` header of a successful write.
 pub(super) fn etag(response: &Response) -> Result<String> {
-    match response.header("etag").map(str::trim) {
+    match response.header("etag").map(str::trim_ascii) {
         Some(e) if !e.is_empty() => Ok(e.to_owned()),
         _ => Err(Error::EtagNotExposed),
     }

@@ -22,7 +22,7 @@ pub(crate) fn canonical<'h>(
 ) -> CanonicalHeaders {
     let mut out = CanonicalHeaders::new();
     for (name, value) in headers {
-        let name = name.trim().to_ascii_lowercase();
+        let name = name.trim_ascii().to_ascii_lowercase();
         if !keep(&name) {
             continue;
         }
@@ -42,7 +42,7 @@ pub(crate) fn canonical<'h>(
 
 /// The value of header `name` (case-insensitive), trimmed.
 pub(crate) fn find<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim_matches([' ', '\t']))
+    headers.iter().find(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim_matches([' ', '\t']))
 }
 
 fn normalise(value: &str, trim: Trim) -> String {

@@ -98,7 +98,7 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
 /// value (`host` is always present), lower-cased and sorted.
 fn additional_headers(input: &SigningInput<'_>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let requested = input.additional_headers.iter().map(|n| n.trim().to_ascii_lowercase());
+    let requested = input.additional_headers.iter().map(|n| n.trim_ascii().to_ascii_lowercase());
     for name in requested.filter(|n| !signed_by_default(n)) {
         if name == "host" || find(input.headers, &name).is_some_and(|v| !v.is_empty()) {
             // Kept sorted and each once by binary search (no sort or set shipped for this list).

@@ -238,7 +238,7 @@ impl Checkpoint {
     /// The part plan the record implies, checked against its parts.
     fn plan(&self) -> Result<PartPlan> {
         let bad = |reason: String| Error::Checkpoint { reason };
-        if self.part_size == 0 || self.upload_id.trim().is_empty() {
+        if self.part_size == 0 || self.upload_id.trim_ascii().is_empty() {
             return Err(bad("no part size or upload id".into()));
         }
         let count = self.fingerprint.size.div_ceil(self.part_size).max(1);
@@ -247,7 +247,7 @@ impl Checkpoint {
         for part in &self.parts {
             let md5_ok = part.md5.as_deref().is_none_or(|m| m.len() == 32 && hex::decode(m).is_ok());
             match plan.part(part.number) {
-                Some(spec) if spec.size == part.size && !part.etag.trim().is_empty() && md5_ok => {}
+                Some(spec) if spec.size == part.size && !part.etag.trim_ascii().is_empty() && md5_ok => {}
                 _ => return Err(bad(format!("part {} does not fit the file", part.number))),
             }
         }
@@ -276,7 +276,7 @@ impl Checkpoint {
                                 .as_ref()
                                 .and_then(|plan| plan.part(l.part_number))
                                 .is_some_and(|s| s.size == l.size);
-                            (fits && !l.etag.trim().is_empty()).then(|| (l.etag.clone(), None))
+                            (fits && !l.etag.trim_ascii().is_empty()).then(|| (l.etag.clone(), None))
                         }
                     }
                     .map(|(etag, md5)| KeptPart { part_number: l.part_number, etag, md5 })

@@ -372,7 +372,7 @@ fn index_number(index: usize) -> u16 {
 /// Whether an ETag is a plain MD5 (32 hex digits, quotes allowed); multipart and SSE-KMS ETags
 /// are not, and cannot be checked.
 fn is_md5_etag(etag: &str) -> bool {
-    let bare = etag.trim().trim_matches('"');
+    let bare = etag.trim_ascii().trim_matches('"');
     bare.len() == 32 && bare.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

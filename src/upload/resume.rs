@@ -14,7 +14,7 @@ use crate::provider::Profile;
 pub(super) fn adopt(fresh: &Checkpoint, stored: Checkpoint, profile: &Profile) -> Option<(Checkpoint, PartPlan)> {
     if stored.fingerprint != fresh.fingerprint
         || stored.checksum != fresh.checksum
-        || stored.upload_id.trim().is_empty()
+        || stored.upload_id.trim_ascii().is_empty()
     {
         return None;
     }
@@ -60,7 +60,7 @@ pub(super) fn verify_object(
 /// The MD5 a plain part ETag stands for.
 fn md5_of_etag(etag: &str) -> Option<[u8; 16]> {
     let mut digest = [0u8; 16];
-    hex::decode_to_slice(etag.trim().trim_matches('"'), &mut digest).ok()?;
+    hex::decode_to_slice(etag.trim_ascii().trim_matches('"'), &mut digest).ok()?;
     Some(digest)
 }
 

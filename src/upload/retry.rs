@@ -142,7 +142,7 @@ pub fn refresh_due(fetched: Timestamp, expiration: Option<Timestamp>, now: Times
 /// The `Retry-After` header of an answer, in milliseconds (delay-seconds form only; an HTTP date
 /// is ignored and the backoff alone decides).
 pub fn retry_after_ms(response: &crate::http::Response) -> Option<u64> {
-    let seconds: u64 = response.header("retry-after")?.trim().parse().ok()?;
+    let seconds: u64 = response.header("retry-after")?.trim_ascii().parse().ok()?;
     Some(seconds.saturating_mul(1000))
 }
 

@@ -111,6 +111,6 @@ pub(crate) async fn send_body(
 fn parse_headers(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .map(|(name, value)| (name.trim_ascii().to_ascii_lowercase(), value.trim_ascii().to_owned()))
         .collect()
 }

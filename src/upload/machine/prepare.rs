@@ -195,7 +195,7 @@ impl Upload {
         let (mine, others): (Vec<Checkpoint>, Vec<Checkpoint>) =
             records.into_iter().filter(|r| r.same_destination(&fresh)).partition(|r| r.id() == fresh.id());
         let stored = mine.into_iter().next();
-        let replaced: Vec<Checkpoint> = others.into_iter().filter(|r| !r.upload_id.trim().is_empty()).collect();
+        let replaced: Vec<Checkpoint> = others.into_iter().filter(|r| !r.upload_id.trim_ascii().is_empty()).collect();
         if replaced.is_empty() {
             return self.proceed(fresh, stored, client);
         }
