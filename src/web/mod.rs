@@ -24,6 +24,10 @@ use crate::error::Result;
 use crate::timestamp::Timestamp;
 use wasm_bindgen::JsValue;
 
+/// Talc instead of the default dlmalloc: smaller in the module and faster.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The browser's clock in milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     // Whole milliseconds: f64 → u64 is exact for any plausible clock value.
