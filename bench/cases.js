@@ -127,12 +127,16 @@ const READ_ONLY = 0x100;
 const parts = (blob) =>
   Array.from({ length: Math.ceil(blob.size / PART) }, (_, i) => blob.slice(i * PART, (i + 1) * PART));
 
-async function partwisePool(workers) {
-  const [{ HashPool }, module] = await Promise.all([
+/** The package's hash pool module and its compiled wasm module. */
+const loadPool = () =>
+  Promise.all([
     // Its path in pkg/snippets/, set by the runner (an init script, or the page's `pool` query).
     import(window.benchHashPool ?? new URLSearchParams(location.search).get('pool')),
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);
+
+async function partwisePool(workers) {
+  const [{ HashPool }, module] = await loadPool();
   return new HashPool(module, workers);
 }
 
@@ -172,9 +176,10 @@ export const hashers = {
 
 // ---- Hashing bytes a Worker already holds: the hash code's own speed, without the Blob reads ----
 
-/** The Worker: the module's hashing exports over one 8 MiB buffer, `mib` MiB in all, in 8 MiB digests. */
+/** The Worker: the module's hashing exports over one 8 MiB buffer, `mib` MiB in all, in 8 MiB digests,
+ * copied in `chunk` bytes at a time as the pool's Workers do. */
 function computeWorker() {
-  self.onmessage = async ({ data: { module, code, mib, part } }) => {
+  self.onmessage = async ({ data: { module, code, mib, part, chunk } }) => {
     const imports = {};
     for (const { module: from, name } of WebAssembly.Module.imports(module)) {
       imports[from] ??= {};
@@ -187,8 +192,8 @@ function computeWorker() {
     const buffer = new Uint8Array(part).map((_, i) => bytes[i % bytes.length] ^ (i >> 16));
     const hash = () => {
       wasm.partwise_md5_reset(code);
-      for (let at = 0; at < part; at += 4 * MIB) {
-        const piece = buffer.subarray(at, at + 4 * MIB);
+      for (let at = 0; at < part; at += chunk) {
+        const piece = buffer.subarray(at, at + chunk);
         const into = wasm.partwise_md5_buffer(piece.length); // may grow the memory: its buffer is read after
         new Uint8Array(wasm.memory.buffer, into, piece.length).set(piece);
         wasm.partwise_md5_update(piece.length);
@@ -204,13 +209,13 @@ function computeWorker() {
 
 /** Seconds one Worker takes to hash `mib` MiB it already holds, as `code` says. */
 async function computeSeconds(code, mib) {
-  const module = await WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm'));
+  const [{ CHUNK_BYTES }, module] = await loadPool();
   const source = `const MIB = ${MIB};\n(${computeWorker})()`;
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
   const seconds = await new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => resolve(data);
     worker.onerror = (event) => reject(new Error(event.message));
-    worker.postMessage({ module, code, mib, part: PART });
+    worker.postMessage({ module, code, mib, part: PART, chunk: CHUNK_BYTES });
   });
   worker.terminate();
   return seconds;

@@ -28,8 +28,8 @@ function workerMain() {
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   };
-  let rereads; // in the current hash
-  async function* chunks(blob, size, patience) {
+  // `counts.rereads` counts the reads given up.
+  async function* chunks(blob, size, patience, counts) {
     for (let offset = 0; ; patience *= 2) {
       const stream = blob.slice(offset).stream();
       let reader;
@@ -47,7 +47,7 @@ function workerMain() {
         const result = await within(read, patience);
         if (!result) {
           reader.cancel().catch(() => {});
-          rereads += 1;
+          counts.rereads += 1;
           break;
         }
         const { done, value } = result;
@@ -64,8 +64,8 @@ function workerMain() {
     try {
       const wasm = await ready;
       wasm.partwise_md5_reset(algorithm);
-      rereads = 0;
-      for await (const bytes of chunks(blob, chunk, patience)) {
+      const counts = { rereads: 0 };
+      for await (const bytes of chunks(blob, chunk, patience, counts)) {
         for (let at = 0; at < bytes.length; at += chunk) {
           const piece = bytes.subarray(at, at + chunk);
           const pointer = wasm.partwise_md5_buffer(piece.length);
@@ -75,7 +75,7 @@ function workerMain() {
       }
       const pointer = wasm.partwise_md5_finish();
       const digest = new Uint8Array(wasm.memory.buffer, pointer, wasm.partwise_digest_len()).slice();
-      self.postMessage({ id, digest, rereads });
+      self.postMessage({ id, digest, rereads: counts.rereads });
     } catch (error) {
       self.postMessage({ id, error: String(error) });
     }
@@ -94,7 +94,7 @@ let workerUrl;
 
 /** Most bytes a Worker reads at once (into its one reused buffer) and copies into the module's
  * memory: its memory stays small whatever the part size. */
-const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 1024 * 1024;
 /** Milliseconds a read may take before it is given up and made again (twice as long each time). */
 const PATIENCE_MS = 1000;
 
