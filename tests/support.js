@@ -90,20 +90,25 @@ export async function dumpCheckpoints() {
   return JSON.stringify(records);
 }
 
-/** Counts timer ticks on the main thread until stopped: a busy main thread ticks rarely. */
-export function startTicker() {
-  const ticker = { ticks: 0, stop: null };
-  const id = setInterval(() => {
-    ticker.ticks += 1;
-  }, 10);
-  ticker.stop = () => {
-    clearInterval(id);
-    return ticker.ticks;
+/**
+ * Counts the parts handed to hashing Workers from now on (messages posted to a Worker that carry a
+ * Blob) until stopped: parts hashed on the main thread are not counted.
+ */
+export function countWorkerHashes() {
+  const post = Worker.prototype.postMessage;
+  const counter = { hashes: 0 };
+  Worker.prototype.postMessage = function (message, ...rest) {
+    if (message?.blob instanceof Blob) counter.hashes += 1;
+    return post.call(this, message, ...rest);
   };
-  return ticker;
+  counter.stop = () => {
+    Worker.prototype.postMessage = post;
+    return counter.hashes;
+  };
+  return counter;
 }
-export function stopTicker(ticker) {
-  return ticker.stop();
+export function stopCounting(counter) {
+  return counter.stop();
 }
 
 /** A File with this name, bytes and modification date. */
