@@ -34,6 +34,8 @@ export function writeReport(r, path) {
     '',
     'RSS growth: peak minus idle resident memory of all Chromium processes, sampled every 100 ms. Longest task: PerformanceObserver `longtask` entries, which only exist for tasks over 50 ms; 0 means none.',
     '',
+    "\"raw fetch, CRC64NVME computed before\": the ceiling's requests with each part's CRC-64/NVME declared (computed before the timed run), so the server checks every part as it does for partwise's CRC upload: what the check costs the server, apart from the page's hashing.",
+    '',
     `## Hashing ${r.md5MiB} MiB in ${r.partSizeMiB} MiB parts: MD5, and the CRCs`,
     '',
     'From the disk-backed File: each part read as a Blob stream (the Workers read their own parts).',

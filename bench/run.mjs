@@ -94,6 +94,7 @@ try {
   browser = await launchChromium();
   const page = await browser.newPage();
   page.on('pageerror', (error) => log('page error:', error.message));
+  page.on('console', (message) => message.type() === 'warning' && log('page:', message.text()));
   await page.addInitScript((path) => {
     window.benchHashPool = path;
   }, `/${hashPoolPath()}`);
@@ -105,6 +106,7 @@ try {
   async function uploadOnce(name, path, run) {
     await page.setInputFiles('#file', path);
     const key = `bench/${run}/${name.replace(/\W+/g, '-')}`;
+    await page.evaluate((name) => window.bench.prepare[name]?.(document.getElementById('file').files[0]), name);
     const { result, idle, peak, peakGrowthByKind } = await withPeakRss(() =>
       page.evaluate(
         async ({ name, key }) => {
