@@ -11,7 +11,7 @@ import { transform } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The most an app may download, in gzip bytes: it may only go down (issue 15's goal is 64 KB, then 45 KB). */
-export const SIZE_BUDGET = 159_900;
+export const SIZE_BUDGET = 159_700;
 
 /** gzip -9 bytes of some bytes. */
 export const gzipBytes = (bytes) => gzipSync(bytes, { level: 9 }).length;
