@@ -39,6 +39,27 @@ export function presigner(backend) {
   return presign;
 }
 
+/**
+ * A `presigner` whose answers for parts wait until `parts` of them have been asked for, then go out
+ * together: that many parts are sent at once however fast the page hashes and the store answers.
+ */
+export function holdingPresigner(backend, parts) {
+  const presign = presigner(backend);
+  let held = [];
+  const holding = async (request, options) => {
+    const answer = await presign(request, options);
+    if (request.operation !== 'uploadPart' || held === null) return answer;
+    return new Promise((resolve) => {
+      held.push(() => resolve(answer));
+      if (held.length < parts) return;
+      for (const release of held) release();
+      held = null;
+    });
+  };
+  holding.count = presign.count;
+  return holding;
+}
+
 /** A `credentials` callback whose first answer is an unknown temporary key (as an expired one looks). */
 export function expiringCredentials(backend) {
   const real = stsCredentials(backend);
