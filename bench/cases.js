@@ -70,7 +70,8 @@ export const uploads = {
     rawUpload(file, key, precomputedCrcs.get(file), fetchPut),
 };
 
-/** Parts' base64 CRC-64/NVME values for `rawUpload`, computed by `prepare` before the timed run. */
+/** Parts' base64 CRC-64/NVME values for `rawUpload`, computed by `prepare` before the timed run
+ * (each run's File is a new object, so they are computed for each run). */
 const precomputedCrcs = new WeakMap();
 
 /**
@@ -79,7 +80,6 @@ const precomputedCrcs = new WeakMap();
  */
 export const prepare = {
   async 'raw fetch, CRC64NVME computed before (server check only)'(file) {
-    if (precomputedCrcs.has(file)) return;
     const hashPool = await partwisePool(2);
     const digests = await Promise.all(parts(file).map((p) => hashPool.hash(p, CRC64NVME_ONLY)));
     hashPool.terminate();
@@ -120,7 +120,7 @@ function xhrPut(url, headers, body) {
  * its CRC-64/NVME (the upload is created for it) for the server to check. */
 async function rawUpload(file, key, crcs, put) {
   const { bucket } = await target();
-  const base = { bucket, key, headers: {} };
+  const base = { bucket, key };
   const declared = crcs ? { 'x-amz-checksum-algorithm': 'CRC64NVME', 'x-amz-checksum-type': 'FULL_OBJECT' } : {};
   const initiate = await presign({
     ...base,
@@ -148,6 +148,7 @@ async function rawUpload(file, key, crcs, put) {
   });
   const complete = await presign({
     ...base,
+    headers: {},
     operation: 'completeMultipartUpload',
     method: 'POST',
     uploadId,
