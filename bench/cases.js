@@ -190,7 +190,7 @@ const parts = (blob) =>
 /** The package's hash pool module and its compiled wasm module. */
 const loadPool = () =>
   Promise.all([
-    // Its path in pkg/snippets/, set by the runner (an init script, or the page's `pool` query).
+    // Its path in pkg/, set by the runner (an init script, or the page's `pool` query).
     import(window.benchHashPool ?? new URLSearchParams(location.search).get('pool')),
     WebAssembly.compileStreaming(fetch('/pkg/partwise_bg.wasm')),
   ]);

@@ -1,7 +1,9 @@
 // partwise: multipart uploads of browser files to S3, OSS, OBS, NOS and KS3.
-// This module is the public API; the work is done by the WebAssembly module next to it
-// (./partwise.js and ./partwise_bg.wasm, found through import.meta.url, so it runs unbundled).
-import init, { WasmUploader } from './partwise.js';
+// This module is the public API; the decisions are the WebAssembly module's next to it
+// (./partwise.js and ./partwise_bg.wasm, found through import.meta.url, so it runs unbundled),
+// carried out in the browser by ./driver.js.
+import { Runner } from './driver.js';
+import init, { WasmClient } from './partwise.js';
 
 let loading = null;
 /**
@@ -208,7 +210,7 @@ export class Uploader {
     if (this.#disposed) throw invalid('uploader', 'was disposed; create another one');
     await preload();
     try {
-      this.#wasm ??= new WasmUploader(this.#options);
+      this.#wasm ??= new Runner(new WasmClient(this.#options), this.#options);
     } catch (raw) {
       throw toError(raw);
     }

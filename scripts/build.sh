@@ -16,7 +16,7 @@ node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-producers 
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-call-indirect-overlong \
   pkg/partwise_bg.wasm -o pkg/partwise_bg.wasm
-cp js/index.js js/index.d.ts pkg/
+cp js/*.js js/index.d.ts pkg/
 # Only what an app needs: wasm-pack's ignore-everything .gitignore and the glue's own typings go.
 rm -f pkg/.gitignore pkg/partwise.d.ts pkg/partwise_bg.wasm.d.ts
 echo "built pkg/ ($(wc -c < pkg/partwise_bg.wasm) bytes of wasm, $(gzip -9c pkg/partwise_bg.wasm | wc -c) gzipped)"

@@ -63,23 +63,27 @@ node --test tests/*.test.mjs
 # The runner gives a whole test binary 20 s by default; these upload ~0.5 GiB and take ~20 s.
 export WASM_BINDGEN_TEST_TIMEOUT=180
 echo "== browser tests in headless Chromium (wasm-pack test)"
-wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web --test uploader
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web
 
 echo "== the same browser tests in headless Firefox (wasm-pack test)"
-wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test web --test uploader
+wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --test web
 
 # wasm-pack's Safari path, pointed at WebKitGTK's WebKitWebDriver: the runner prints "Safari", sends
 # no capabilities (webdriver.json is not used) and the driver starts its default browser, MiniBrowser,
 # which needs an X display even unseen: xvfb-run gives it a virtual one.
 echo "== the same browser tests in WebKit (WebKitGTK, wasm-pack test under xvfb-run)"
-xvfb-run -a wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" -- --test web --test uploader
+xvfb-run -a wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" -- --test web
 
 bash scripts/build.sh
 echo "== the download's size budget (scripts/size.mjs)"
 node scripts/size.mjs
 
 echo "== the built package in headless Chromium (Playwright)"
-node --test tests/e2e/
+node --test tests/e2e/ tests/engines/
+
+echo "== the uploader end to end in headless Firefox (WebDriver)"
+PARTWISE_ENGINE=firefox node --test tests/engines/
 
 echo "== the built package and the demo in WebKit (WebKitGTK's MiniBrowser through WebDriver, under xvfb-run)"
 xvfb-run -a node --test tests/webkit/
+PARTWISE_ENGINE=webkit xvfb-run -a node --test tests/engines/

@@ -6,7 +6,8 @@
 //! The crate is a **sans-io core**: service profiles, signers, request builders and response
 //! parsers, the part planner and the error type. It performs no I/O, reads no clock and draws
 //! no randomness; time and responses come in as data, so everything here is tested natively with
-//! `cargo test`. On `wasm32` a thin browser shell ([`web`]) does the I/O with `fetch`.
+//! `cargo test`. On `wasm32`, [`web`] exports the core's machines to the browser shell (`js/driver.js`),
+//! which does the I/O.
 #![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
 pub mod actions;

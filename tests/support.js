@@ -1,5 +1,7 @@
-// Browser-side helpers for tests/uploader.rs: credentials and presigned URLs from the development
-// backend (scripts/dev-backend.mjs), counted; console capture; raw IndexedDB reads.
+// Browser-side helpers of the browser tests (tests/web.rs, tests/engines/uploader-page.js):
+// credentials and presigned URLs from the development backend (scripts/dev-backend.mjs, or the
+// development server's same routes with backend ''), counted; console capture; raw IndexedDB
+// reads; Worker hash counting; requests through fetch.
 
 /** A `credentials` callback that asks the backend for STS credentials; `.calls()` counts calls. */
 export function stsCredentials(backend, override) {
@@ -16,10 +18,6 @@ export function stsCredentials(backend, override) {
   provider.calls = () => calls;
   provider.issued = () => issued;
   return provider;
-}
-
-export function issuedSecrets(provider) {
-  return provider.issued();
 }
 
 /** A `presign` callback backed by the backend; `.count(operation)` counts calls per operation. */
@@ -74,13 +72,6 @@ export function expiringCredentials(backend) {
   return provider;
 }
 
-export function callCount(provider) {
-  return provider.calls();
-}
-export function operationCount(presign, operation) {
-  return presign.count(operation);
-}
-
 /** Every console line from now on, as it is printed. */
 export function captureConsole() {
   const lines = [];
@@ -128,11 +119,12 @@ export function countWorkerHashes() {
   };
   return counter;
 }
-export function stopCounting(counter) {
-  return counter.stop();
-}
-
-/** A File with this name, bytes and modification date. */
-export function makeFile(bytes, name, lastModified) {
-  return new File([bytes], name, { type: 'application/octet-stream', lastModified });
+/** A request of the browser tests, through fetch: `{status, headers: [name, value, …], body}` (bytes). */
+export async function sendRequest(method, url, headers, body) {
+  const all = new Headers();
+  for (let i = 0; i < headers.length; i += 2) all.append(headers[i], headers[i + 1]);
+  const answer = await fetch(url, { method, headers: all, body });
+  const flat = [];
+  for (const [name, value] of answer.headers) flat.push(name, value);
+  return { status: answer.status, headers: flat, body: new Uint8Array(await answer.arrayBuffer()) };
 }

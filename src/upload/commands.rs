@@ -10,7 +10,8 @@ use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
-/// Names one piece of work the shell carries out: a request, a callback call or a hash.
+/// Names one piece of work the shell carries out: a request, a callback call or a hash. Below 2^53:
+/// the browser shell hands ids over as JS numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct JobId(pub u64);
 

@@ -1,10 +1,9 @@
-//! The wasm-bindgen surface the JS wrapper (`js/index.js`) builds `createUploader` on:
-//! `WasmUploader` and `WasmTask`. Errors cross as plain objects `{code, status, providerCode,
-//! requestId, retryable, message}` that the wrapper turns into `PartwiseError`s.
+//! What crosses between the JS API (`js/index.js`) and the core: `createUploader`'s and `upload`'s
+//! options, read and checked; results and events as plain objects; errors as plain objects
+//! `{code, status, providerCode, requestId, retryable, message}` that the wrapper turns into
+//! `PartwiseError`s.
 
-use super::auth::Signer;
 use super::set;
-use super::uploader::{TaskControl, Uploader, UploaderOptions};
 use crate::actions::{ContentDisposition, CustomerKey, DispositionType, Encryption, ObjectOptions};
 use crate::bucket::{Bucket, BucketConfig};
 use crate::checksum::Checksum;
@@ -12,150 +11,18 @@ use crate::error::Error;
 use crate::provider::Provider;
 use crate::signing::Scheme;
 use crate::upload::retry::{RetryHook, RetryPolicy};
-use crate::upload::{Config, Event, ObjectSpec, UploadResult};
-use js_sys::{Function, Object, Promise, Reflect};
-use std::rc::Rc;
+use crate::upload::{Config, Event, Keyring, ObjectSpec, Signing, UploadResult};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-/// An uploader, created from the options `createUploader` takes.
-#[wasm_bindgen(js_name = WasmUploader)]
-#[derive(Debug)]
-pub struct JsUploader {
-    inner: Uploader,
-}
-
-/// A running upload.
-#[wasm_bindgen(js_name = WasmTask)]
-#[derive(Debug)]
-pub struct JsTask {
-    control: TaskControl,
-    done: Promise,
-}
-
-#[wasm_bindgen(js_class = WasmUploader)]
-impl JsUploader {
-    /// Reads and checks `options`.
-    ///
-    /// # Errors
-    /// Throws an error object (code `InvalidInput`) naming the bad option.
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: &JsValue) -> Result<JsUploader, JsValue> {
-        uploader_options(options).map(|o| JsUploader { inner: Uploader::new(o) }).map_err(|e| error_object(&e))
-    }
-
-    /// Starts uploading `file` to `object.key`; `emit(type, detail)` receives the events.
-    ///
-    /// # Errors
-    /// Throws an error object when `object` is malformed.
-    pub fn upload(&self, file: web_sys::Blob, object: &JsValue, emit: Function) -> Result<JsTask, JsValue> {
-        let spec = object_spec(object).map_err(|e| error_object(&e))?;
-        let observer = Rc::new(move |event: &Event| {
-            let (name, detail) = event_object(event);
-            // An exception in an app's event listener must not stop the upload.
-            let _ = emit.call2(&JsValue::NULL, &name.into(), &detail);
-        });
-        let task = self.inner.upload(file, spec, observer);
-        let done = future_to_promise(async move {
-            task.done.await.map(|r| result_object(&r).into()).map_err(|e| error_object(&e))
-        });
-        Ok(JsTask { control: task.control, done })
-    }
-
-    /// The stored checkpoints for this bucket:
-    /// `[{key, uploadId, size, name, partsDone, partsTotal, partSize, createdAt}]`.
-    pub fn checkpoints(&self) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let list = js_sys::Array::new();
-            for c in inner.checkpoints().await {
-                let o = Object::new();
-                set(&o, "partsTotal", &c.parts_total().into());
-                set(&o, "key", &c.key.into());
-                set(&o, "uploadId", &c.upload_id.into());
-                set(&o, "size", &(c.fingerprint.size as f64).into());
-                set(&o, "name", &c.fingerprint.name.into());
-                set(&o, "partSize", &(c.part_size as f64).into());
-                set(&o, "partsDone", &c.parts.len().into());
-                set(&o, "createdAt", &js_sys::Date::new(&(c.created_at as f64).into()).into());
-                list.push(&o);
-            }
-            Ok(list.into())
-        })
-    }
-
-    /// The server's unfinished uploads under `prefix` (all pages): `[{key, uploadId, initiated}]`.
-    #[wasm_bindgen(js_name = listUploads)]
-    pub fn list_uploads(&self, prefix: Option<String>) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let uploads = inner.list_uploads(prefix).await.map_err(|e| error_object(&e))?;
-            let list = js_sys::Array::new();
-            for u in uploads {
-                let o = Object::new();
-                set(&o, "key", &u.key.into());
-                set(&o, "uploadId", &u.upload_id.into());
-                set(&o, "initiated", &u.initiated.map_or(JsValue::NULL, JsValue::from));
-                list.push(&o);
-            }
-            Ok(list.into())
-        })
-    }
-
-    /// Stops the hashing Workers.
-    pub fn dispose(&self) {
-        self.inner.dispose();
-    }
-
-    /// Aborts an unfinished upload on the server and forgets its checkpoint.
-    #[wasm_bindgen(js_name = abortUpload)]
-    pub fn abort_upload(&self, key: String, upload_id: String) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            inner.abort_upload(&key, &upload_id).await.map(|()| JsValue::UNDEFINED).map_err(|e| error_object(&e))
-        })
-    }
-}
-
-#[wasm_bindgen(js_class = WasmTask)]
-impl JsTask {
-    /// Pauses: parts in flight are cancelled, the checkpoint stays.
-    pub fn pause(&self) {
-        self.control.pause();
-    }
-
-    /// Resumes after a pause.
-    pub fn resume(&self) {
-        self.control.resume();
-    }
-
-    /// Aborts the upload on the server and deletes its checkpoint.
-    pub fn abort(&self) {
-        self.control.abort();
-    }
-
-    /// The multipart upload's id, once known.
-    #[wasm_bindgen(getter, js_name = uploadId)]
-    pub fn upload_id(&self) -> Option<String> {
-        self.control.upload_id()
-    }
-
-    /// Resolves with the result, or rejects with an error object.
-    #[wasm_bindgen(getter)]
-    pub fn done(&self) -> Promise {
-        self.done.clone()
-    }
-
-    /// `{partRequests, maxPartsInFlight}`: part requests sent (retries included) and the most in
-    /// flight at once.
-    #[wasm_bindgen(getter)]
-    pub fn stats(&self) -> JsValue {
-        let stats = self.control.stats();
-        let o = Object::new();
-        set(&o, "partRequests", &stats.part_requests.into());
-        set(&o, "maxPartsInFlight", &stats.max_parts_in_flight.into());
-        o.into()
-    }
+/// What `createUploader`'s options say.
+pub(crate) struct UploaderOptions {
+    pub bucket: Bucket,
+    pub endpoint: String,
+    pub signing: Signing,
+    pub config: Config,
+    pub retry_hook: Option<RetryHook>,
+    pub hash_workers: u32,
 }
 
 fn get(source: &JsValue, name: &str) -> JsValue {
@@ -212,7 +79,7 @@ fn string_map(source: &JsValue, name: &'static str) -> Result<Vec<(String, Strin
 
 // The numbers below are checked to be whole and in range before the casts.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
+pub(crate) fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
     if !o.is_object() {
         return Err(Error::invalid("options", "must be an object"));
     }
@@ -234,9 +101,9 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
             })
             .transpose()?,
     })?;
-    let signer = match (get(o, "credentials").dyn_into::<Function>(), get(o, "presign").dyn_into::<Function>()) {
-        (Ok(credentials), Err(_)) => Signer::credentials(credentials),
-        (Err(_), Ok(presign)) => Signer::presign(presign),
+    let signing = match (get(o, "credentials").dyn_into::<Function>(), get(o, "presign").dyn_into::<Function>()) {
+        (Ok(_), Err(_)) => Signing::Credentials(Keyring::default()),
+        (Err(_), Ok(_)) => Signing::Presigned,
         _ => {
             return Err(Error::invalid("credentials", "give exactly one of `credentials` and `presign`, as functions"));
         }
@@ -284,7 +151,7 @@ fn uploader_options(o: &JsValue) -> Result<UploaderOptions, Error> {
     Ok(UploaderOptions {
         bucket,
         endpoint,
-        signer,
+        signing,
         config,
         retry_hook,
         hash_workers: config.hash_workers(cores as u32),
@@ -298,7 +165,7 @@ fn retry_hook(hook: Function) -> RetryHook {
     })
 }
 
-fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {
+pub(crate) fn object_spec(o: &JsValue) -> Result<ObjectSpec, Error> {
     if !o.is_object() {
         return Err(Error::invalid("upload options", "must be an object with a key"));
     }
@@ -380,7 +247,7 @@ fn http_date(o: &JsValue, name: &'static str) -> Result<Option<String>, Error> {
 }
 
 /// An [`Error`] as the object the JS wrapper turns into a `PartwiseError`.
-fn error_object(error: &Error) -> JsValue {
+pub(crate) fn error_object(error: &Error) -> JsValue {
     let o = Object::new();
     set(&o, "code", &error.code().into());
     set(&o, "message", &error.to_string().into());
@@ -391,7 +258,7 @@ fn error_object(error: &Error) -> JsValue {
     o.into()
 }
 
-fn result_object(r: &UploadResult) -> Object {
+pub(crate) fn result_object(r: &UploadResult) -> Object {
     let o = Object::new();
     set(&o, "bucket", &r.bucket.as_str().into());
     set(&o, "key", &r.key.as_str().into());
@@ -406,7 +273,7 @@ fn result_object(r: &UploadResult) -> Object {
 }
 
 /// An event's name and `detail`.
-fn event_object(event: &Event) -> (&'static str, JsValue) {
+pub(crate) fn event_object(event: &Event) -> (&'static str, JsValue) {
     let o = Object::new();
     match event {
         Event::Progress(p) => {

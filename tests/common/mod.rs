@@ -2,9 +2,17 @@
 //! address and development keys are passed in at compile time.
 #![allow(dead_code)] // each test target uses its own subset
 
-use partwise::http::{Body, Method, Request};
-use partwise::web::{now, send};
+use partwise::bucket::SignedRequest;
+use partwise::http::{Body, Method, Request, Response};
+use partwise::timestamp::Timestamp;
 use partwise::{Auth, Bucket, BucketConfig, Credentials, Provider};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/tests/support.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sendRequest, catch)]
+    async fn send_request(method: &str, url: &str, headers: Vec<String>, body: JsValue) -> Result<JsValue, JsValue>;
+}
 
 pub(crate) const ENDPOINT: Option<&str> = option_env!("PARTWISE_TEST_ENDPOINT");
 pub(crate) const BUCKET: Option<&str> = option_env!("PARTWISE_TEST_BUCKET");
@@ -55,11 +63,37 @@ pub(crate) fn bytes(len: u64, seed: u64) -> Vec<u8> {
     out
 }
 
+/// The browser's clock.
+pub(crate) fn now() -> Timestamp {
+    Timestamp::from_unix((js_sys::Date::now() / 1000.0) as i64).expect("clock")
+}
+
+/// Sends `request` through `fetch`; a [`Body::Range`] is sliced from `file`.
+pub(crate) async fn send(request: &SignedRequest, file: Option<&web_sys::Blob>) -> Response {
+    let body = match &request.body {
+        Body::Empty => JsValue::UNDEFINED,
+        Body::Text(text) => text.into(),
+        Body::Range { offset, len } => {
+            let file = file.expect("a part needs the file");
+            file.slice_with_f64_and_f64(*offset as f64, (*offset + *len) as f64).expect("slice").into()
+        }
+    };
+    let headers = request.headers.iter().flat_map(|(n, v)| [n.clone(), v.clone()]).collect();
+    let answer = send_request(request.method.as_str(), &request.url, headers, body).await.expect("fetch");
+    let get = |name: &str| js_sys::Reflect::get(&answer, &name.into()).expect("field");
+    let flat: Vec<String> = js_sys::Array::from(&get("headers")).iter().filter_map(|v| v.as_string()).collect();
+    Response {
+        status: get("status").as_f64().expect("status") as u16,
+        headers: flat.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect(),
+        body: js_sys::Uint8Array::new(&get("body")).to_vec(),
+    }
+}
+
 /// The object as stored, read with the development keys.
 pub(crate) async fn read_object(key: &str) -> Vec<u8> {
     let get = Request { method: Method::Get, key: key.to_owned(), query: vec![], headers: vec![], body: Body::Empty };
-    let signed = bucket().sign(&get, &good_credentials(), now().expect("clock"), Auth::Header).expect("signed");
-    let answer = send(&signed, None).await.expect("GET");
+    let signed = bucket().sign(&get, &good_credentials(), now(), Auth::Header).expect("signed");
+    let answer = send(&signed, None).await;
     assert_eq!(answer.status, 200, "GET {key}");
     answer.body
 }

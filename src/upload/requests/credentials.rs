@@ -9,8 +9,9 @@ use crate::upload::commands::{Command, JobId};
 use crate::upload::events::Event;
 use crate::upload::retry::{FailureContext, Recovery};
 
-/// Credentials calls are numbered from here, apart from the machine's own jobs.
-const CREDENTIALS_IDS: u64 = 1 << 63;
+/// Credentials calls are numbered from here, apart from the machine's own jobs (and below 2^53, so
+/// every job id crosses to JS as an exact number).
+const CREDENTIALS_IDS: u64 = 1 << 52;
 
 /// The app's `credentials` callback, as the requests waiting for credentials see it.
 #[derive(Clone, Debug, Default)]

@@ -11,7 +11,10 @@ function workerMain() {
     const imports = {};
     for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
       if (kind !== 'function') throw new Error(`partwise hash worker: unexpected ${kind} import`);
-      (imports[from] ??= {})[name] = () => { throw new Error(`partwise hash worker: ${name} is not available`); };
+      imports[from] ??= {};
+      imports[from][name] = () => {
+        throw new Error(`partwise hash worker: ${name} is not available`);
+      };
     }
     return (await WebAssembly.instantiate(module, imports)).exports;
   };
@@ -124,7 +127,8 @@ export class HashPool {
   }
 
   hash(blob, algorithm) {
-    if (this.broken) return Promise.reject(Object.assign(new Error('the hash workers cannot run'), { name: 'WorkerError' }));
+    if (this.broken)
+      return Promise.reject(Object.assign(new Error('the hash workers cannot run'), { name: 'WorkerError' }));
     const id = this.next++;
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     slot.busy += 1;

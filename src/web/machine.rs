@@ -1,0 +1,527 @@
+//! The core's machines as wasm exports the JS driver (`js/driver.js`) runs: `WasmClient` is what an
+//! uploader's machines share (bucket, credentials, clock offset, request budget) and starts them;
+//! `WasmMachine::poll` and one method per kind of [`Input`] return the [`Command`]s to carry out, as
+//! plain objects `{t, id?, …}`. The clock and randomness come in as arguments.
+
+use super::hash::{code, digest};
+use super::js_api::{error_object, event_object, object_spec, result_object, uploader_options};
+use super::set;
+use crate::actions::{AbortMultipartUpload, ListMultipartUploads, UploadSummary};
+use crate::bucket::Bucket;
+use crate::error::{Error, Result};
+use crate::http::{Body, Request, Response};
+use crate::signing::Credentials;
+use crate::timestamp::Timestamp;
+use crate::upload::checkpoint::Checkpoint;
+use crate::upload::{
+    Call, Client, Command, Config, FetchedCredentials, FileInfo, Input, JobId, Machine, Presigned, RequestBudget,
+    Upload, abort_outcome,
+};
+use js_sys::{Array, Object, Reflect};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// What the machines of one uploader share.
+#[wasm_bindgen(js_name = WasmClient)]
+#[derive(Debug)]
+pub struct JsClient {
+    client: Rc<RefCell<Client>>,
+    config: Config,
+    workers: u32,
+}
+
+#[wasm_bindgen(js_class = WasmClient)]
+impl JsClient {
+    /// Reads and checks `options`.
+    ///
+    /// # Errors
+    /// Throws an error object naming the bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &JsValue) -> std::result::Result<JsClient, JsValue> {
+        let o = uploader_options(options).map_err(|e| error_object(&e))?;
+        let mut client = Client::new(o.bucket, o.endpoint, o.signing);
+        client.retry_hook = o.retry_hook;
+        client.budget = RequestBudget::new(o.config.max_requests);
+        Ok(JsClient { client: Rc::new(RefCell::new(client)), config: o.config, workers: o.hash_workers })
+    }
+
+    /// Hashing Workers to start.
+    #[wasm_bindgen(getter)]
+    pub fn workers(&self) -> u32 {
+        self.workers
+    }
+
+    /// The compiled module, for the hashing Workers to instantiate.
+    #[wasm_bindgen(getter)]
+    pub fn module(&self) -> JsValue {
+        wasm_bindgen::module()
+    }
+
+    /// The digest a hashing Worker computes, of bytes on the main thread (where Workers cannot run).
+    pub fn digest(&self, code: u32, bytes: &[u8]) -> Vec<u8> {
+        digest(code, bytes)
+    }
+
+    /// The machines the request budget handed a permit, to poll.
+    pub fn woken(&self) -> Vec<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        self.client.borrow_mut().budget.take_woken().into_iter().map(|m| m.0 as f64).collect()
+    }
+
+    /// A machine uploading a file (`{name, size, lastModified, type}`) as `object`.
+    ///
+    /// # Errors
+    /// Throws an error object when `object` is malformed.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub fn upload(
+        &self,
+        file: &JsValue,
+        object: &JsValue,
+        now: f64,
+        seed: f64,
+    ) -> std::result::Result<JsMachine, JsValue> {
+        let spec = object_spec(object).map_err(|e| error_object(&e))?;
+        let get = |n: &str| Reflect::get(file, &n.into()).unwrap_or(JsValue::UNDEFINED);
+        let info = FileInfo {
+            name: get("name").as_string().unwrap_or_default(),
+            size: get("size").as_f64().unwrap_or(0.0) as u64,
+            last_modified: get("lastModified").as_f64().unwrap_or(0.0) as i64,
+            mime: get("type").as_string().unwrap_or_default(),
+        };
+        let machine = Upload::new(
+            self.config,
+            &mut self.client.borrow_mut(),
+            spec,
+            info,
+            self.workers as usize,
+            now as u64,
+            seed as u64,
+        )
+        .map_err(|e| error_object(&e))?;
+        Ok(self.machine(Kind::Upload(Box::new(machine))))
+    }
+
+    /// A machine listing the server's unfinished uploads under `prefix`, all pages.
+    #[wasm_bindgen(js_name = listUploads)]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub fn list_uploads(&self, prefix: Option<String>, seed: f64) -> JsMachine {
+        let list = ListMultipartUploads { prefix, ..ListMultipartUploads::default() };
+        let call = Call::new(&list, &mut self.client.borrow_mut(), &self.config, seed as u64);
+        self.machine(Kind::List { call, list, uploads: Vec::new(), done: None, seed: seed as u64 })
+    }
+
+    /// A machine aborting upload `upload_id` of `key`.
+    #[wasm_bindgen(js_name = abortUpload)]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub fn abort_upload(&self, key: String, upload_id: String, seed: f64) -> JsMachine {
+        let abort = AbortMultipartUpload { key, upload_id };
+        let call = Call::new(&abort, &mut self.client.borrow_mut(), &self.config, seed as u64);
+        self.machine(Kind::Abort(call))
+    }
+
+    /// A stored record as `{key, uploadId, …}` when it is a checkpoint of this bucket's, else `undefined`.
+    pub fn summary(&self, record: &JsValue) -> JsValue {
+        let Some(c) = readable(record) else { return JsValue::UNDEFINED };
+        let client = self.client.borrow();
+        if !c.belongs_to(client.bucket.profile().provider.name(), &client.endpoint, client.bucket.name()) {
+            return JsValue::UNDEFINED;
+        }
+        let o = Object::new();
+        set(&o, "id", &c.id().into());
+        set(&o, "partsTotal", &c.parts_total().into());
+        set(&o, "key", &c.key.as_str().into());
+        set(&o, "uploadId", &c.upload_id.as_str().into());
+        #[allow(clippy::cast_precision_loss)]
+        {
+            set(&o, "size", &(c.fingerprint.size as f64).into());
+            set(&o, "partSize", &(c.part_size as f64).into());
+            set(&o, "createdAt", &(c.created_at as f64).into());
+        }
+        set(&o, "name", &c.fingerprint.name.as_str().into());
+        set(&o, "partsDone", &c.parts.len().into());
+        o.into()
+    }
+
+    fn machine(&self, kind: Kind) -> JsMachine {
+        JsMachine { client: self.client.clone(), config: self.config, kind }
+    }
+}
+
+#[derive(Debug)]
+enum Kind {
+    Upload(Box<Upload>),
+    /// Every page of the listing: the page's call and request, the uploads so far, the outcome.
+    List {
+        call: Call<ListMultipartUploads>,
+        list: ListMultipartUploads,
+        uploads: Vec<UploadSummary>,
+        done: Option<Result<Vec<UploadSummary>>>,
+        seed: u64,
+    },
+    Abort(Call<AbortMultipartUpload>),
+}
+
+/// One running machine.
+#[wasm_bindgen(js_name = WasmMachine)]
+#[derive(Debug)]
+pub struct JsMachine {
+    client: Rc<RefCell<Client>>,
+    config: Config,
+    kind: Kind,
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+#[wasm_bindgen(js_class = WasmMachine)]
+impl JsMachine {
+    /// Its place in the request budget.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> f64 {
+        match &self.kind {
+            Kind::Upload(m) => m.id().0 as f64,
+            Kind::List { call, .. } => call.id().0 as f64,
+            Kind::Abort(m) => m.id().0 as f64,
+        }
+    }
+
+    /// The commands to carry out now.
+    pub fn poll(&mut self, now: f64) -> Array {
+        let client = &mut self.client.borrow_mut();
+        let now = now as u64;
+        let commands = match &mut self.kind {
+            Kind::Upload(m) => m.poll(now, client),
+            Kind::Abort(m) => m.poll(now, client),
+            Kind::List { call, list, uploads, done, seed } => {
+                let mut commands = call.poll(now, client);
+                // A page answered: the next page's call starts at once.
+                while done.is_none()
+                    && let Some(page) = call.outcome()
+                {
+                    let next = page.and_then(|page| {
+                        let next = list.next(&page)?;
+                        uploads.extend(page.uploads);
+                        Ok(next)
+                    });
+                    match next {
+                        Ok(Some(next)) => {
+                            client.budget.leave(call.id());
+                            *call = Call::new(&next, client, &self.config, *seed);
+                            *list = next;
+                            commands.extend(call.poll(now, client));
+                        }
+                        Ok(None) => *done = Some(Ok(std::mem::take(uploads))),
+                        Err(error) => *done = Some(Err(error)),
+                    }
+                }
+                commands
+            }
+        };
+        commands_array(commands, &client.bucket)
+    }
+
+    /// A request was answered: `headers` are `[name, value, …]`.
+    pub fn answer(&mut self, id: f64, status: u16, headers: Vec<String>, body: String, now: f64) -> Array {
+        let headers = headers.chunks(2).filter_map(|p| Some((p.first()?.clone(), p.get(1)?.clone()))).collect();
+        let response = Response { status, headers, body: body.into_bytes() };
+        self.handle(Input::Answer { id: JobId(id as u64), response }, now)
+    }
+
+    /// A request or a hash failed (`message` says how): `network` for a request that failed on the
+    /// way, else the browser refused (a Worker, a Blob that cannot be read).
+    pub fn failure(&mut self, id: f64, message: String, network: bool, offline: bool, now: f64) -> Array {
+        let error = if network { Error::Network { message } } else { Error::Browser { message } };
+        self.handle(Input::Failure { id: JobId(id as u64), error, offline }, now)
+    }
+
+    /// Body bytes went out.
+    pub fn activity(&mut self, id: f64, sent: f64, now: f64) -> Array {
+        self.handle(Input::Activity { id: JobId(id as u64), sent: sent as u64 }, now)
+    }
+
+    /// A hash finished: `digest` is the MD5's 16 bytes (when `md5`), then the checksum's.
+    pub fn hashed(&mut self, id: f64, digest: Vec<u8>, md5: bool, now: f64) -> Array {
+        let (head, tail) = digest.split_at(if md5 { 16.min(digest.len()) } else { 0 });
+        let md5 = <[u8; 16]>::try_from(head).ok();
+        let checksum = (!tail.is_empty()).then(|| tail.to_vec());
+        self.handle(Input::Hashed { id: JobId(id as u64), md5, checksum }, now)
+    }
+
+    /// The app's `credentials` callback answered `value`.
+    pub fn credentials(&mut self, id: f64, value: &JsValue, now: f64) -> Array {
+        self.handle(Input::Credentials { id: JobId(id as u64), result: fetched_credentials(value) }, now)
+    }
+
+    /// The app's `presign` callback answered `value`.
+    pub fn presigned(&mut self, id: f64, value: &JsValue, now: f64) -> Array {
+        self.handle(Input::Presigned { id: JobId(id as u64), result: presigned(value) }, now)
+    }
+
+    /// The app's `name` callback (`credentials` or `presign`) threw or rejected; retried unless the
+    /// thrown value said `retryable: false`.
+    pub fn refused(&mut self, id: f64, name: &str, message: &str, retryable: bool, now: f64) -> Array {
+        let error = Error::Credentials { message: format!("the {name} callback failed: {message}"), retryable };
+        let id = JobId(id as u64);
+        let input = if name == "presign" {
+            Input::Presigned { id, result: Err(error) }
+        } else {
+            Input::Credentials { id, result: Err(error) }
+        };
+        self.handle(input, now)
+    }
+
+    /// The lock: 0 busy, 1 held, 2 no Web Locks.
+    pub fn lock(&mut self, state: u8, now: f64) -> Array {
+        let input = match state {
+            0 => Input::LockBusy,
+            1 => Input::Locked,
+            _ => Input::Unguarded,
+        };
+        self.handle(input, now)
+    }
+
+    /// The stored records of a destination.
+    pub fn loaded(&mut self, records: Array, now: f64) -> Array {
+        let checkpoints = records.iter().filter_map(|r| readable(&r)).collect();
+        self.handle(Input::CheckpointsLoaded(checkpoints), now)
+    }
+
+    /// 0 online again, 1 pause, 2 resume, 3 abort.
+    pub fn signal(&mut self, what: u8, now: f64) -> Array {
+        let input = match what {
+            0 => Input::Online,
+            1 => Input::Pause,
+            2 => Input::Resume,
+            _ => Input::Abort,
+        };
+        self.handle(input, now)
+    }
+
+    /// `undefined` while running; then `{ok}` or `{error}` (once).
+    pub fn outcome(&mut self) -> JsValue {
+        let outcome: Option<Result<JsValue>> = match &mut self.kind {
+            Kind::Upload(m) => m.outcome().map(|r| r.map(|r| result_object(&r).into())),
+            Kind::Abort(m) => m.outcome().map(|r| abort_outcome(r).map(|()| JsValue::UNDEFINED)),
+            Kind::List { done, .. } => done.take().map(|r| r.map(|uploads| uploads_array(uploads).into())),
+        };
+        let Some(outcome) = outcome else { return JsValue::UNDEFINED };
+        let o = Object::new();
+        match outcome {
+            Ok(value) => set(&o, "ok", &value),
+            Err(error) => set(&o, "error", &error_object(&error)),
+        }
+        o.into()
+    }
+
+    /// `{partRequests, maxPartsInFlight, uploadId}`.
+    pub fn stats(&self) -> JsValue {
+        let o = Object::new();
+        if let Kind::Upload(m) = &self.kind {
+            let stats = m.stats();
+            set(&o, "partRequests", &stats.part_requests.into());
+            set(&o, "maxPartsInFlight", &stats.max_parts_in_flight.into());
+            set(&o, "uploadId", &m.upload_id().map_or(JsValue::NULL, JsValue::from));
+        }
+        o.into()
+    }
+
+    /// Leaves the request budget (its permits go to the machines in line).
+    pub fn leave(&self) {
+        let id = match &self.kind {
+            Kind::Upload(m) => m.id(),
+            Kind::List { call, .. } => call.id(),
+            Kind::Abort(m) => m.id(),
+        };
+        self.client.borrow_mut().budget.leave(id);
+    }
+
+    fn handle(&mut self, input: Input, now: f64) -> Array {
+        let client = &mut self.client.borrow_mut();
+        let commands = match &mut self.kind {
+            Kind::Upload(m) => m.handle(input, now as u64, client),
+            Kind::List { call, .. } => call.handle(input, now as u64, client),
+            Kind::Abort(m) => m.handle(input, now as u64, client),
+        };
+        commands_array(commands, &client.bucket)
+    }
+}
+
+/// `[{key, uploadId, initiated}]`.
+fn uploads_array(uploads: Vec<UploadSummary>) -> Array {
+    let all = Array::new();
+    for u in uploads {
+        let o = Object::new();
+        set(&o, "key", &u.key.into());
+        set(&o, "uploadId", &u.upload_id.into());
+        set(&o, "initiated", &u.initiated.map_or(JsValue::NULL, JsValue::from));
+        all.push(&o);
+    }
+    all
+}
+
+/// The commands as `{t, …}` objects.
+#[allow(clippy::cast_precision_loss)]
+fn commands_array(commands: Vec<Command>, bucket: &Bucket) -> Array {
+    let out = Array::new();
+    for command in commands {
+        let o = Object::new();
+        let (kind, id) = match command {
+            Command::Send { id, request } => {
+                set(&o, "method", &request.method.as_str().into());
+                set(&o, "url", &request.url.into());
+                set(&o, "headers", &pairs(&request.headers));
+                match request.body {
+                    Body::Empty => {}
+                    Body::Text(text) => set(&o, "text", &text.into()),
+                    Body::Range { offset, len } => {
+                        set(&o, "offset", &(offset as f64).into());
+                        set(&o, "len", &(len as f64).into());
+                    }
+                }
+                ("send", Some(id))
+            }
+            Command::Presign { id, operation, request } => {
+                set(&o, "request", &presign_description(bucket, operation.name(), &request));
+                ("presign", Some(id))
+            }
+            Command::FetchCredentials { id } => ("credentials", Some(id)),
+            Command::Hash { id, ranges, md5, checksum } => {
+                let flat = Array::new();
+                for (offset, len) in ranges {
+                    flat.push(&(offset as f64).into());
+                    flat.push(&(len as f64).into());
+                }
+                set(&o, "ranges", &flat);
+                set(&o, "code", &code(md5, checksum).into());
+                set(&o, "md5", &md5.into());
+                ("hash", Some(id))
+            }
+            Command::Cancel(id) => ("cancel", Some(id)),
+            Command::Lock { name } => {
+                set(&o, "name", &name.into());
+                ("lock", None)
+            }
+            Command::Unlock { name } => {
+                set(&o, "name", &name.into());
+                ("unlock", None)
+            }
+            Command::LoadCheckpoints { destination } => {
+                set(&o, "prefix", &destination.into());
+                ("load", None)
+            }
+            Command::SaveCheckpoint(checkpoint) => {
+                set(&o, "key", &checkpoint.id().into());
+                set(&o, "record", &checkpoint.to_json().into());
+                ("save", None)
+            }
+            Command::DeleteCheckpoint(key) => {
+                set(&o, "key", &key.into());
+                ("delete", None)
+            }
+            Command::WaitOnline => ("online", None),
+            Command::Sleep { until_ms } => {
+                set(&o, "until", &(until_ms as f64).into());
+                ("sleep", None)
+            }
+            Command::Emit(event) => {
+                let (name, detail) = event_object(&event);
+                set(&o, "name", &name.into());
+                set(&o, "detail", &detail);
+                ("emit", None)
+            }
+        };
+        set(&o, "t", &kind.into());
+        if let Some(id) = id {
+            set(&o, "id", &(id.0 as f64).into());
+        }
+        out.push(&o);
+    }
+    out
+}
+
+fn pairs(pairs: &[(String, String)]) -> Array {
+    let out = Array::new();
+    for (name, value) in pairs {
+        out.push(&name.as_str().into());
+        out.push(&value.as_str().into());
+    }
+    out
+}
+
+/// The request a `presign` callback is asked to sign.
+fn presign_description(bucket: &Bucket, operation: &str, request: &Request) -> JsValue {
+    let description = Object::new();
+    set(&description, "operation", &operation.into());
+    set(&description, "method", &request.method.as_str().into());
+    set(&description, "bucket", &bucket.name().into());
+    set(&description, "key", &request.key.as_str().into());
+    let query = Object::new();
+    for (name, value) in &request.query {
+        set(&query, name, &value.as_str().into());
+        match name.as_str() {
+            "uploadId" => set(&description, "uploadId", &value.as_str().into()),
+            "partNumber" => set(&description, "partNumber", &value.parse::<u16>().map_or(JsValue::NULL, JsValue::from)),
+            _ => {}
+        }
+    }
+    set(&description, "query", &query);
+    let headers = Object::new();
+    for (name, value) in &request.headers {
+        set(&headers, name, &value.as_str().into());
+    }
+    set(&description, "headers", &headers);
+    description.into()
+}
+
+fn fetched_credentials(value: &JsValue) -> Result<FetchedCredentials> {
+    let failed = |what: &str| Error::unusable(format!("the credentials callback {what}"));
+    let text = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let access = text("accessKeyId").ok_or_else(|| failed("returned no accessKeyId"))?;
+    let secret = text("secretAccessKey").ok_or_else(|| failed("returned no secretAccessKey"))?;
+    let expiration = Reflect::get(value, &JsValue::from_str("expiration")).unwrap_or(JsValue::UNDEFINED);
+    let expiration = if expiration.is_undefined() || expiration.is_null() {
+        None
+    } else {
+        let millis = js_sys::Date::new(&expiration).get_time();
+        if millis.is_nan() {
+            return Err(failed("returned an unreadable expiration"));
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        Some(Timestamp::from_unix((millis / 1000.0).floor() as i64)?)
+    };
+    Ok(FetchedCredentials { credentials: Credentials::new(access, secret, text("sessionToken")), expiration })
+}
+
+fn presigned(answer: &JsValue) -> Result<Presigned> {
+    if let Some(url) = answer.as_string() {
+        return Ok(Presigned { url, headers: Vec::new() });
+    }
+    let url = Reflect::get(answer, &"url".into()).ok().and_then(|u| u.as_string());
+    let url = url.ok_or_else(|| Error::unusable("the presign callback returned neither a URL nor {url}"))?;
+    let extra = Reflect::get(answer, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
+    let mut headers = Vec::new();
+    if extra.is_object() {
+        for entry in Object::entries(extra.unchecked_ref()).iter() {
+            let pair = Array::from(&entry);
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                headers.push((name, value));
+            }
+        }
+    }
+    Ok(Presigned { url, headers })
+}
+
+thread_local! {
+    static WARNED_UNREADABLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The checkpoint in a stored record (as JSON); an unreadable one (damaged, cut short, another
+/// schema) is ignored, with a console warning the first time, and its upload starts afresh.
+fn readable(value: &JsValue) -> Option<Checkpoint> {
+    let checkpoint = Checkpoint::from_json(&value.as_string().unwrap_or_default());
+    if let Err(error) = &checkpoint
+        && !WARNED_UNREADABLE.replace(true)
+    {
+        web_sys::console::warn_1(&format!("partwise: a stored checkpoint was ignored: {error}").into());
+    }
+    checkpoint.ok()
+}
