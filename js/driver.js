@@ -1,16 +1,14 @@
 // Runs the core's machines in the browser: each machine (an upload, a listing, an abort) says what
 // to do as commands; this carries them out — requests through XMLHttpRequest or fetch, hashes in
 // the Worker pool, checkpoints in IndexedDB (in order), Web Locks, the app's callbacks, timers —
-// and hands back what happened. Nothing is decided here.
+// and hands back what happened. Nothing is decided here. One module: the download is smaller so.
 import { HashPool } from './hash_pool.js';
-import { CheckpointStore } from './store.js';
-import { describe, warnOnce } from './warn.js';
 
 /** Request headers the browser sets itself and refuses from scripts. */
 const FORBIDDEN = new Set(['host', 'content-length', 'date', 'connection']);
 
 /** A request with no body or a text body, through fetch: `{status, headers: [name, value, …], body}`. */
-export async function send({ method, url, headers, text }, signal) {
+async function send({ method, url, headers, text }, signal) {
   const all = new Headers();
   for (let i = 0; i < headers.length; i += 2) all.append(headers[i], headers[i + 1]);
   const answer = await fetch(url, { method, headers: all, body: text, signal });
@@ -59,6 +57,17 @@ function sendPart({ method, url, headers }, blob, progress) {
 
 /** Whether the browser says it is offline (`navigator.onLine`; online where it does not say). */
 const offline = () => globalThis.navigator?.onLine === false;
+
+/** A credentials answer's `expiration` in milliseconds since the epoch (NaN when no date reads from it), if it has one. */
+function expires(answer) {
+  const expiration = answer?.expiration;
+  if (expiration === undefined || expiration === null) return undefined;
+  try {
+    return new Date(expiration).getTime();
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** `ranges` (`[offset, length, …]`) of `file` as one Blob: no bytes read. */
 function slices(file, ranges) {
@@ -109,6 +118,113 @@ function lock(name, report) {
       release?.();
     },
   };
+}
+
+// Checkpoints in IndexedDB: each record is the core's checkpoint JSON plus its `id`; they hold no
+// credentials, tokens or URLs. Without IndexedDB uploads still work, without resume, and a console
+// warning says so. Records cross to and from the core as JSON text.
+
+const DATABASE = 'partwise';
+const STORE = 'checkpoints';
+
+/** A request's result once it succeeds; its error otherwise. */
+const result = (request) =>
+  new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+/** Waits until a read-write transaction is committed. */
+const committed = (tx) =>
+  new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+
+/** The checkpoint store; opened on first use. */
+class CheckpointStore {
+  #database;
+
+  /** The database, or null (with a warning) where IndexedDB cannot be opened. */
+  #open() {
+    this.#database ??= (async () => {
+      const request = globalThis.indexedDB.open(DATABASE, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'id' });
+      return result(request);
+    })().catch((error) => {
+      warnOnce('NoIndexedDb', `IndexedDB is unavailable (${describe(error)}); uploads will not resume after a reload`);
+      return null;
+    });
+    return this.#database;
+  }
+
+  /** Saves (or replaces) the record `json` under `id`. Failures only warn: the upload goes on without resume. */
+  async put(id, json) {
+    const db = await this.#open();
+    if (!db) return;
+    try {
+      const tx = db.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).put({ ...JSON.parse(json), id });
+      await committed(tx);
+    } catch (error) {
+      warnOnce(
+        'NotSaved',
+        `a checkpoint could not be saved (${describe(error)}); this upload may not resume after a reload`,
+      );
+    }
+  }
+
+  /** Deletes the record `id`. */
+  async delete(id) {
+    const db = await this.#open();
+    if (!db) return;
+    try {
+      const tx = db.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).delete(id);
+      await committed(tx);
+    } catch {
+      // Nothing to do: a record left behind is found again and checked against the server.
+    }
+  }
+
+  /** The records (as JSON) whose id starts with `prefix`, or every record. */
+  async records(prefix) {
+    const db = await this.#open();
+    if (!db) return [];
+    try {
+      // Every string that starts with `prefix` sorts between it and `prefix` + U+FFFF.
+      const range = prefix === undefined ? undefined : IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+      const records = await result(db.transaction(STORE, 'readonly').objectStore(STORE).getAll(range));
+      // A record JSON cannot hold (a BigInt) goes to the core as nothing, which it ignores with a warning.
+      return records.map((record) => {
+        try {
+          return JSON.stringify(record) ?? '';
+        } catch {
+          return '';
+        }
+      });
+    } catch {
+      return [];
+    }
+  }
+}
+
+// Console warnings, once per page for each kind (the upload goes on, with less), and how a thrown
+// value is described in them and in errors.
+
+const warned = new Set();
+
+/** Logs `message` unless a warning of this `kind` was already given. */
+function warnOnce(kind, message) {
+  if (warned.has(kind)) return;
+  warned.add(kind);
+  console.warn(`partwise: ${message}`);
+}
+
+/** The JS `name: message` of a thrown value, or its text. */
+function describe(error) {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return typeof error === 'string' ? error : 'an unknown error';
 }
 
 /** The machines of one uploader: its core client, the app's callbacks, Workers and checkpoints. */
@@ -201,19 +317,24 @@ export class Runner {
     return this.#pool;
   }
 
-  /** The digest of `blob` numbered by `code`: in a Worker, or on the main thread where Workers cannot run. */
-  async #hash(blob, code) {
+  /**
+   * The digest of `blob` numbered by `code`: in a Worker, or on the main thread where Workers cannot
+   * run or were stopped by `dispose()` (unless the hash was `cancelled()` meanwhile).
+   */
+  async #hash(blob, code, cancelled) {
     const pool = this.#workers();
     if (pool) {
       try {
         return await pool.hash(blob, code);
       } catch (error) {
-        if (error?.name !== 'WorkerError') throw error;
-        warnOnce(
-          'NoWorkers',
-          'Web Workers are unavailable (they could not start: does the Content-Security-Policy allow worker-src blob:?); parts are hashed on the main thread',
-        );
-        this.dispose();
+        if (error?.name !== 'WorkerError' || (!pool.broken && cancelled())) throw error;
+        if (pool.broken) {
+          warnOnce(
+            'NoWorkers',
+            'Web Workers are unavailable (they could not start: does the Content-Security-Policy allow worker-src blob:?); parts are hashed on the main thread',
+          );
+          this.dispose();
+        }
       }
     }
     return this.#client.digest(code, new Uint8Array(await blob.arrayBuffer()));
@@ -260,7 +381,7 @@ export class Runner {
     };
     let wake = null;
 
-    /** Runs `work(cancelled)` as job `id`; its answer `report(now)` is handed back unless cancelled. */
+    /** Runs `work(cancelled)` as job `id`; its answer `report(now)` is handed back unless the job is cancelled. */
     const job = (id, work, onCancel = () => {}) => {
       const token = { cancelled: false };
       jobs.get(id)?.();
@@ -268,7 +389,7 @@ export class Runner {
         token.cancelled = true;
         onCancel();
       });
-      work().then((report) => {
+      work(() => token.cancelled).then((report) => {
         if (token.cancelled) return;
         jobs.delete(id);
         push(report);
@@ -279,134 +400,143 @@ export class Runner {
 
     const execute = (commands) => {
       for (const c of commands) {
-        switch (c.t) {
-          case 'send': {
-            if (c.offset !== undefined) {
-              const blob = file.slice(c.offset, c.offset + c.len);
-              const part = sendPart(c, blob, (sent) => push((now) => machine.activity(c.id, sent, now)));
-              const answer = part.answer.then(
-                (r) => (now) => machine.answer(c.id, r.status, r.headers, r.body, now),
-                failure(c.id, true),
-              );
-              job(c.id, () => answer, part.cancel);
-            } else {
-              const controller = new AbortController();
-              job(
-                c.id,
-                () =>
-                  send(c, controller.signal).then(
-                    (r) => (now) => machine.answer(c.id, r.status, r.headers, r.body, now),
-                    failure(c.id, true),
-                  ),
-                () => controller.abort(),
-              );
-            }
-            break;
-          }
-          case 'presign': {
+        try {
+          carryOut(c);
+        } catch (error) {
+          // A browser refusing synchronously (no XMLHttpRequest here, say) fails that job alone.
+          if (c.id !== undefined) push(failure(c.id, false)(error));
+        }
+      }
+    };
+    /** Carries out one command. */
+    const carryOut = (c) => {
+      switch (c.t) {
+        case 'send': {
+          if (c.offset !== undefined) {
+            const blob = file.slice(c.offset, c.offset + c.len);
+            const part = sendPart(c, blob, (sent) => push((now) => machine.activity(c.id, sent, now)));
+            const answer = part.answer.then(
+              (r) => (now) => machine.answer(c.id, r.status, r.headers, r.body, now),
+              failure(c.id, true),
+            );
+            job(c.id, () => answer, part.cancel);
+          } else {
             const controller = new AbortController();
             job(
               c.id,
               () =>
-                Promise.resolve()
-                  .then(() => this.#callbacks.presign(c.request, { signal: controller.signal }))
-                  .then(
-                    (answer) => (now) => machine.presigned(c.id, answer, now),
-                    (error) => (now) =>
-                      machine.refused(c.id, 'presign', describe(error), error?.retryable !== false, now),
-                  ),
+                send(c, controller.signal).then(
+                  (r) => (now) => machine.answer(c.id, r.status, r.headers, r.body, now),
+                  failure(c.id, true),
+                ),
               () => controller.abort(),
             );
-            break;
           }
-          case 'credentials': {
-            const call = this.#credentialsCall();
-            let waiting = true;
-            const leave = () => {
-              if (waiting) call.waiting -= 1;
-              waiting = false;
-            };
-            job(
-              c.id,
-              () =>
-                call.answer
-                  .then(
-                    (answer) => (now) => machine.credentials(c.id, answer, now),
-                    (error) => (now) =>
-                      machine.refused(c.id, 'credentials', describe(error), error?.retryable !== false, now),
-                  )
-                  .finally(leave),
-              () => {
-                leave();
-                // The last machine to give up on an unanswered call aborts its signal.
-                if (call.waiting === 0 && !call.settled) call.controller.abort();
-              },
-            );
-            break;
-          }
-          case 'hash':
-            job(c.id, () =>
-              this.#hash(slices(file, c.ranges), c.code).then(
-                (digest) => (now) => machine.hashed(c.id, digest, c.md5, now),
-                failure(c.id, false),
-              ),
-            );
-            break;
-          case 'cancel':
-            jobs.get(c.id)?.();
-            jobs.delete(c.id);
-            break;
-          case 'lock':
-            locks.set(
-              c.name,
-              lock(c.name, (state) => push((now) => machine.lock(state, now))),
-            );
-            break;
-          case 'unlock': {
-            const held = locks.get(c.name);
-            locks.delete(c.name);
-            // Let go once the writes before it have landed.
-            if (held) store(() => held.release());
-            break;
-          }
-          case 'load':
-            store(async () => {
-              const records = await this.#store.records(c.prefix);
-              push((now) => machine.loaded(records, now));
-            });
-            break;
-          case 'save':
-            store(() => this.#store.put(c.key, c.record));
-            break;
-          case 'delete':
-            store(() => this.#store.delete(c.key));
-            break;
-          case 'online': {
-            let timer;
-            const stop = () => clearTimeout(timer);
-            const check = () => {
-              if (offline()) {
-                timer = setTimeout(check, 1000);
-                return;
-              }
-              untracked.delete(stop);
-              push((now) => machine.signal(0, now));
-            };
-            untracked.add(stop);
-            check();
-            break;
-          }
-          case 'sleep':
-            wake = wake === null ? c.until : Math.min(wake, c.until);
-            break;
-          case 'emit':
-            try {
-              emit?.(c.name, c.detail);
-            } catch {
-              // An exception in an app's event listener must not stop the upload.
-            }
-            break;
+          break;
         }
+        case 'presign': {
+          const controller = new AbortController();
+          job(
+            c.id,
+            () =>
+              Promise.resolve()
+                .then(() => this.#callbacks.presign(c.request, { signal: controller.signal }))
+                .then(
+                  (answer) => (now) => machine.presigned(c.id, answer, now),
+                  (error) => (now) =>
+                    machine.refused(c.id, 'presign', describe(error), error?.retryable !== false, now),
+                ),
+            () => controller.abort(),
+          );
+          break;
+        }
+        case 'credentials': {
+          const call = this.#credentialsCall();
+          let waiting = true;
+          const leave = () => {
+            if (waiting) call.waiting -= 1;
+            waiting = false;
+          };
+          job(
+            c.id,
+            () =>
+              call.answer
+                .then(
+                  (answer) => (now) => machine.credentials(c.id, answer, expires(answer), now),
+                  (error) => (now) =>
+                    machine.refused(c.id, 'credentials', describe(error), error?.retryable !== false, now),
+                )
+                .finally(leave),
+            () => {
+              leave();
+              // The last machine to give up on an unanswered call aborts its signal.
+              if (call.waiting === 0 && !call.settled) call.controller.abort();
+            },
+          );
+          break;
+        }
+        case 'hash':
+          job(c.id, (cancelled) =>
+            this.#hash(slices(file, c.ranges), c.code, cancelled).then(
+              (digest) => (now) => machine.hashed(c.id, digest, c.md5, now),
+              failure(c.id, false),
+            ),
+          );
+          break;
+        case 'cancel':
+          jobs.get(c.id)?.();
+          jobs.delete(c.id);
+          break;
+        case 'lock':
+          locks.set(
+            c.name,
+            lock(c.name, (state) => push((now) => machine.lock(state, now))),
+          );
+          break;
+        case 'unlock': {
+          const held = locks.get(c.name);
+          locks.delete(c.name);
+          // Let go once the writes before it have landed.
+          if (held) store(() => held.release());
+          break;
+        }
+        case 'load':
+          store(async () => {
+            const records = await this.#store.records(c.prefix);
+            push((now) => machine.loaded(records, now));
+          });
+          break;
+        case 'save':
+          store(() => this.#store.put(c.key, c.record));
+          break;
+        case 'delete':
+          store(() => this.#store.delete(c.key));
+          break;
+        case 'online': {
+          let timer;
+          const stop = () => clearTimeout(timer);
+          const check = () => {
+            if (offline()) {
+              timer = setTimeout(check, 1000);
+              return;
+            }
+            untracked.delete(stop);
+            push((now) => machine.signal(0, now));
+          };
+          untracked.add(stop);
+          check();
+          break;
+        }
+        case 'sleep':
+          wake = wake === null ? c.until : Math.min(wake, c.until);
+          break;
+        case 'emit':
+          try {
+            emit?.(c.name, c.detail);
+          } catch {
+            // An exception in an app's event listener must not stop the upload.
+          }
+          break;
       }
     };
 
@@ -447,16 +577,25 @@ export class Runner {
           if (input) step(input(Date.now()));
         }
       } finally {
+        // The browser's side first: it must end even when the module trapped.
         this.#nudges.delete(id);
-        machine.leave();
-        this.#wakeGranted();
         for (const cancel of jobs.values()) cancel();
         for (const stop of untracked) stop();
+        try {
+          machine.leave();
+          this.#wakeGranted();
+        } catch {
+          // A trapped module: its error is the outcome.
+        }
         // The last checkpoint writes (or the deletion) land before the outcome is reported; only
         // then may another tab waiting for this upload read its checkpoint.
         await stored;
         for (const held of locks.values()) held.release();
-        machine.free();
+        try {
+          machine.free();
+        } catch {
+          // Already unusable.
+        }
       }
       if (result.error) throw result.error;
       return result.ok;

@@ -8,6 +8,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # wherever the crates were unpacked, and 185 B less gzip).
 remap=""
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap+=" --remap-path-prefix=$dir="; done
+# pkg/ is made afresh: no file of an earlier build stays in the package.
+rm -rf pkg
 RUSTFLAGS="${RUSTFLAGS:-}$remap" wasm-pack build --release --target web --out-dir pkg --no-pack
 # The features are those rustc's wasm32 target writes in the module (`wasm-opt --print-features`);
 # --converge repeats -Oz while it still shrinks; the producers and target-features sections are for tools only;

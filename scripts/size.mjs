@@ -1,5 +1,5 @@
 // What an app downloads with partwise: the wasm module gzipped (-9) plus the package's JS (pkg/index.js,
-// the driver, store and hashing pool, the wasm-bindgen glue) minified by esbuild, as an app's bundler would,
+// the driver and hashing pool, the wasm-bindgen glue) minified by esbuild, as an app's bundler would,
 // and gzipped. Used by the bench (bench/run.mjs) and, as `node scripts/size.mjs`, by `npm test`,
 // which fails when the built pkg/ is over SIZE_BUDGET.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { transform } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The most an app may download, in gzip bytes: it may only go down (issue 15's goal is 64 KB, then 45 KB). */
-export const SIZE_BUDGET = 132_800;
+export const SIZE_BUDGET = 132_650;
 
 /** gzip -9 bytes of some bytes. */
 export const gzipBytes = (bytes) => gzipSync(bytes, { level: 9 }).length;

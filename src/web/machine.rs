@@ -205,6 +205,8 @@ impl JsMachine {
                     match next {
                         Ok(Some(next)) => {
                             client.budget.leave(call.id());
+                            // Each page's retries jitter with a seed of their own.
+                            *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                             *call = Call::new(&next, client, &self.config, *seed);
                             *list = next;
                             commands.extend(call.poll(now, client));
@@ -246,9 +248,10 @@ impl JsMachine {
         self.handle(Input::Hashed { id: JobId(id as u64), md5, checksum }, now)
     }
 
-    /// The app's `credentials` callback answered `value`.
-    pub fn credentials(&mut self, id: f64, value: &JsValue, now: f64) -> Array {
-        self.handle(Input::Credentials { id: JobId(id as u64), result: fetched_credentials(value) }, now)
+    /// The app's `credentials` callback answered `value`; `expires` is its `expiration` as
+    /// milliseconds since the epoch (NaN when unreadable), when it gave one.
+    pub fn credentials(&mut self, id: f64, value: &JsValue, expires: Option<f64>, now: f64) -> Array {
+        self.handle(Input::Credentials { id: JobId(id as u64), result: fetched_credentials(value, expires) }, now)
     }
 
     /// The app's `presign` callback answered `value`.
@@ -472,21 +475,17 @@ fn presign_description(bucket: &Bucket, operation: &str, request: &Request) -> J
     description.into()
 }
 
-fn fetched_credentials(value: &JsValue) -> Result<FetchedCredentials> {
+fn fetched_credentials(value: &JsValue, expires: Option<f64>) -> Result<FetchedCredentials> {
     let failed = |what: &str| Error::unusable(format!("the credentials callback {what}"));
     let text = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
     let access = text("accessKeyId").ok_or_else(|| failed("returned no accessKeyId"))?;
     let secret = text("secretAccessKey").ok_or_else(|| failed("returned no secretAccessKey"))?;
-    let expiration = Reflect::get(value, &JsValue::from_str("expiration")).unwrap_or(JsValue::UNDEFINED);
-    let expiration = if expiration.is_undefined() || expiration.is_null() {
-        None
-    } else {
-        let millis = js_sys::Date::new(&expiration).get_time();
-        if millis.is_nan() {
-            return Err(failed("returned an unreadable expiration"));
-        }
+    let expiration = match expires {
+        None => None,
+        Some(millis) if millis.is_nan() => return Err(failed("returned an unreadable expiration")),
+        // Milliseconds since the epoch as whole seconds: exact for any real date.
         #[allow(clippy::cast_possible_truncation)]
-        Some(Timestamp::from_unix((millis / 1000.0).floor() as i64)?)
+        Some(millis) => Some(Timestamp::from_unix((millis / 1000.0).floor() as i64)?),
     };
     Ok(FetchedCredentials { credentials: Credentials::new(access, secret, text("sessionToken")), expiration })
 }
