@@ -1,7 +1,9 @@
 //! The core as the browser shell (`js/driver.js`) drives it: an uploader's client and its machines
-//! as wasm exports (`machine.rs`), the options and the objects the JS API exchanges (`js_api.rs`), and
-//! the hashing exports the Workers run (`hash.rs`). Nothing here does I/O, reads the clock or waits.
+//! as wasm exports (`machine.rs`), the commands and answers between them (`exchange.rs`), the
+//! options and the objects the JS API exchanges (`js_api.rs`), and the hashing exports the Workers
+//! run (`hash.rs`). Nothing here does I/O, reads the clock or waits.
 
+mod exchange;
 mod hash;
 mod js_api;
 mod machine;
