@@ -22,11 +22,18 @@ export class Runner {
     this.#callbacks = callbacks;
   }
 
-  /** Starts uploading `file` as `object`: `{done, pause(), resume(), abort(), uploadId, stats}`. */
+  /** Starts uploading `file` as `object` (JSON): `{done, pause(), resume(), abort(), uploadId, stats}`. */
   upload(file, object, emit) {
     const seed = Math.random() * 2 ** 53;
-    const info = { name: file.name ?? '', size: file.size, lastModified: file.lastModified ?? 0, type: file.type };
-    const machine = this.#client.upload(info, object, Date.now(), seed);
+    const machine = this.#client.upload(
+      file.name ?? '',
+      file.size,
+      file.lastModified ?? 0,
+      file.type,
+      object,
+      Date.now(),
+      seed,
+    );
     const task = { uploadId: null, stats: { partRequests: 0, maxPartsInFlight: 0 } };
     const after = () => {
       const { uploadId, ...stats } = machine.stats();

@@ -62,6 +62,24 @@ function invalid(field, reason) {
 }
 
 /** Whether `value` is a Blob or File, from this realm or another (an iframe's). */
+/**
+ * `field`'s options as the module reads them: JSON, the callbacks left out (they stay here), a
+ * `Date` as its HTTP date, a number JSON cannot hold (NaN, ±Infinity, a BigInt) as a string, so the
+ * module names the option.
+ */
+function optionsJson(options, field) {
+  try {
+    return JSON.stringify(options, function (key, value) {
+      const raw = this[key];
+      if (raw instanceof Date) return raw.toUTCString();
+      if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) return String(value);
+      return value;
+    });
+  } catch (error) {
+    throw invalid(field, `must be plain data (${error?.message})`);
+  }
+}
+
 function isBlob(value) {
   const tag = Object.prototype.toString.call(value);
   return value instanceof Blob || tag === '[object Blob]' || tag === '[object File]';
@@ -187,6 +205,8 @@ export class UploadTask extends EventTarget {
 /** Uploads files to one bucket. See `createUploader`. */
 export class Uploader {
   #options;
+  #json;
+  #shouldRetry;
   #wasm = null;
   #disposed = false;
   #running = new Set();
@@ -199,18 +219,19 @@ export class Uploader {
       throw invalid('credentials', 'give exactly one of `credentials` and `presign`, as functions');
     }
     this.#options = { ...options };
+    this.#json = optionsJson(options, 'options');
     const shouldRetry = options.retry?.shouldRetry;
-    if (typeof shouldRetry === 'function') {
-      // The core hands over its error objects; the app sees PartwiseErrors, as in `retry` events.
-      this.#options.retry = { ...options.retry, shouldRetry: (raw, attempt) => shouldRetry(toError(raw), attempt) };
-    }
+    // The core hands over its error objects; the app sees PartwiseErrors, as in `retry` events.
+    if (typeof shouldRetry === 'function') this.#shouldRetry = (raw, attempt) => shouldRetry(toError(raw), attempt);
   }
 
   async #inner() {
     if (this.#disposed) throw invalid('uploader', 'was disposed; create another one');
     await preload();
     try {
-      this.#wasm ??= new Runner(new WasmClient(this.#options), this.#options);
+      const presign = typeof this.#options.presign === 'function';
+      const cores = globalThis.navigator?.hardwareConcurrency || 2;
+      this.#wasm ??= new Runner(new WasmClient(this.#json, presign, this.#shouldRetry, cores), this.#options);
     } catch (raw) {
       throw toError(raw);
     }
@@ -227,7 +248,10 @@ export class Uploader {
       try {
         return wasm.upload(
           file,
-          { ...object, key, contentType: object.contentType ?? (file.type || undefined) },
+          optionsJson(
+            { ...object, key, contentType: object.contentType ?? (file.type || undefined) },
+            'upload options',
+          ),
           (type, detail) => task.emit(type, detail),
         );
       } catch (raw) {

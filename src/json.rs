@@ -46,14 +46,14 @@ impl ObjectWriter {
     }
 
     /// A string field.
-    pub(crate) fn string(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn string(&mut self, name: &str, value: &str) -> &mut Self {
         self.key(name);
         write_string(&mut self.0, value);
         self
     }
 
     /// A string field, left out when there is none.
-    pub(crate) fn optional_string(self, name: &str, value: Option<&str>) -> Self {
+    pub(crate) fn optional_string(&mut self, name: &str, value: Option<&str>) -> &mut Self {
         match value {
             Some(value) => self.string(name, value),
             None => self,
@@ -61,23 +61,23 @@ impl ObjectWriter {
     }
 
     /// An integer field.
-    pub(crate) fn integer(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+    pub(crate) fn integer(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
         self.key(name);
         self.0.push_str(&value.to_string());
         self
     }
 
     /// A field whose value is JSON written already.
-    pub(crate) fn raw(mut self, name: &str, json: &str) -> Self {
+    pub(crate) fn raw(&mut self, name: &str, json: &str) -> &mut Self {
         self.key(name);
         self.0.push_str(json);
         self
     }
 
     /// The finished object.
-    pub(crate) fn finish(mut self) -> String {
+    pub(crate) fn finish(&mut self) -> String {
         self.0.push('}');
-        self.0
+        std::mem::take(&mut self.0)
     }
 }
 

@@ -35,7 +35,11 @@ fn context_json(context: &[(String, String)]) -> String {
             Err(at) => pairs.insert(at, (key, value)),
         }
     }
-    pairs.into_iter().fold(ObjectWriter::new(), |object, (k, v)| object.string(k, v)).finish()
+    let mut object = ObjectWriter::new();
+    for (k, v) in pairs {
+        object.string(k, v);
+    }
+    object.finish()
 }
 
 fn bad_key() -> Error {

@@ -5,13 +5,16 @@
 
 use super::exchange::{commands_array, fetched_credentials, presigned, readable, uploads_array};
 use super::hash::digest;
-use super::js_api::{error_object, object_spec, result_object, uploader_options};
+use super::js_api::{error_object, result_object, retry_hook};
 use super::set;
 use crate::actions::{AbortMultipartUpload, ListMultipartUploads, UploadSummary};
 use crate::error::{Error, Result};
 use crate::http::Response;
-use crate::upload::{Call, Client, Config, FileInfo, Input, JobId, Machine, RequestBudget, Upload, abort_outcome};
-use js_sys::{Array, Object, Reflect};
+use crate::upload::{
+    Call, Client, Config, FileInfo, Input, JobId, Keyring, Machine, ObjectSpec, RequestBudget, Signing, Upload,
+    UploaderOptions, abort_outcome,
+};
+use js_sys::{Array, Function, Object};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -27,17 +30,26 @@ pub struct JsClient {
 
 #[wasm_bindgen(js_class = WasmClient)]
 impl JsClient {
-    /// Reads and checks `options`.
+    /// Reads and checks `options` (JSON, as [`UploaderOptions::from_json`] reads it); requests are
+    /// presigned by the app when `presign`, else signed here; `should_retry` is the app's
+    /// `retry.shouldRetry`; `cores` the machine's logical cores.
     ///
     /// # Errors
     /// Throws an error object naming the bad option.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &JsValue) -> std::result::Result<JsClient, JsValue> {
-        let o = uploader_options(options).map_err(|e| error_object(&e))?;
-        let mut client = Client::new(o.bucket, o.endpoint, o.signing);
-        client.retry_hook = o.retry_hook;
+    pub fn new(
+        options: &str,
+        presign: bool,
+        should_retry: Option<Function>,
+        cores: u32,
+    ) -> std::result::Result<JsClient, JsValue> {
+        let o = UploaderOptions::from_json(options).map_err(|e| error_object(&e))?;
+        let signing = if presign { Signing::Presigned } else { Signing::Credentials(Keyring::default()) };
+        let mut client = Client::new(o.bucket, o.endpoint, signing);
+        client.retry_hook = should_retry.map(retry_hook);
         client.budget = RequestBudget::new(o.config.max_requests);
-        Ok(JsClient { client: Rc::new(RefCell::new(client)), config: o.config, workers: o.hash_workers })
+        let workers = o.config.hash_workers(cores);
+        Ok(JsClient { client: Rc::new(RefCell::new(client)), config: o.config, workers })
     }
 
     /// Hashing Workers to start.
@@ -63,26 +75,24 @@ impl JsClient {
         self.client.borrow_mut().budget.take_woken().into_iter().map(|m| m.0 as f64).collect()
     }
 
-    /// A machine uploading a file (`{name, size, lastModified, type}`) as `object`.
+    /// A machine uploading a file (its `name`, `size`, `lastModified` and `type`) as `object`
+    /// (JSON, as [`ObjectSpec::from_json`] reads it).
     ///
     /// # Errors
     /// Throws an error object when `object` is malformed.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::too_many_arguments)]
     pub fn upload(
         &self,
-        file: &JsValue,
-        object: &JsValue,
+        name: String,
+        size: f64,
+        last_modified: f64,
+        mime: String,
+        object: &str,
         now: f64,
         seed: f64,
     ) -> std::result::Result<JsMachine, JsValue> {
-        let spec = object_spec(object).map_err(|e| error_object(&e))?;
-        let get = |n: &str| Reflect::get(file, &n.into()).unwrap_or(JsValue::UNDEFINED);
-        let info = FileInfo {
-            name: get("name").as_string().unwrap_or_default(),
-            size: get("size").as_f64().unwrap_or(0.0) as u64,
-            last_modified: get("lastModified").as_f64().unwrap_or(0.0) as i64,
-            mime: get("type").as_string().unwrap_or_default(),
-        };
+        let spec = ObjectSpec::from_json(object).map_err(|e| error_object(&e))?;
+        let info = FileInfo { name, size: size as u64, last_modified: last_modified as i64, mime };
         let machine = Upload::new(
             self.config,
             &mut self.client.borrow_mut(),

@@ -111,6 +111,52 @@ test('anything that is not a Blob, or a missing key, is InvalidInput naming the 
   }
 });
 
+test('options JSON cannot hold (NaN, a BigInt, an invalid Date, a cycle) are InvalidInput naming the option', async () => {
+  const page = await freshPage();
+  const outcomes = await page.evaluate(async () => {
+    const { createUploader } = await import('/pkg/index.js');
+    const base = {
+      endpoint: 'http://127.0.0.1:1',
+      bucket: 'bucket',
+      region: 'us-east-1',
+      credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+    };
+    const refusal = (error) => ({ code: error.code, message: error.message });
+    const tryUpload = async (uploaderOptions, uploadOptions = {}) => {
+      try {
+        const uploader = createUploader({ ...base, ...uploaderOptions });
+        return await uploader
+          .upload(new Blob(['x']), { key: 'k', ...uploadOptions })
+          .done.then(() => 'uploaded', refusal);
+      } catch (error) {
+        return refusal(error);
+      }
+    };
+    const cycle = {};
+    cycle.self = cycle;
+    return {
+      nan: await tryUpload({ partSize: Number.NaN }),
+      infinity: await tryUpload({ concurrency: Number.POSITIVE_INFINITY }),
+      bigint: await tryUpload({ retry: { attempts: 3n } }),
+      invalidDate: await tryUpload({}, { expires: new Date(Number.NaN) }),
+      cycle: await tryUpload({ metadataOf: cycle }),
+      uploadCycle: await tryUpload({}, { metadata: cycle }),
+    };
+  });
+  await page.close();
+  for (const [name, message] of [
+    ['nan', /invalid partSize: must be a whole number/],
+    ['infinity', /invalid concurrency: must be a whole number/],
+    ['bigint', /invalid attempts: must be a whole number/],
+    ['invalidDate', /invalid expires: is an invalid Date/],
+    ['cycle', /invalid options: must be plain data/],
+    ['uploadCycle', /invalid upload options: must be plain data/],
+  ]) {
+    assert.equal(outcomes[name].code, 'InvalidInput', `${name}: ${JSON.stringify(outcomes[name])}`);
+    assert.match(outcomes[name].message, message, name);
+  }
+});
+
 test("a presign answer that is not the request's own URL is refused before any byte goes out", async () => {
   const page = await freshPage();
   const puts = [];
