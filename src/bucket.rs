@@ -168,7 +168,9 @@ fn checked_bucket_name(name: &str) -> Result<String> {
     } else {
         Err(Error::invalid(
             "bucket",
-            format!("{name:?} is not a bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit)"),
+            format!(
+                "\"{name}\" is not a bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit)"
+            ),
         ))
     }
 }

@@ -26,7 +26,7 @@ impl Endpoint {
     /// # Errors
     /// [`Error::InvalidInput`] for another scheme, a missing host, a bad port, or a path or query.
     pub fn parse(url: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::invalid("endpoint", format!("{url:?}: {reason}"));
+        let bad = |reason: &str| Error::invalid("endpoint", format!("\"{url}\": {reason}"));
         let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
             (true, rest)
         } else if let Some(rest) = url.strip_prefix("http://") {

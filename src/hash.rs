@@ -1,8 +1,7 @@
 //! MD5 for `Content-MD5` and ETag checks, in the encoding each service expects.
 
 use crate::provider::Md5Encoding;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding};
 use md5::{Digest, Md5};
 
 /// The MD5 digest of `data`.
@@ -13,7 +12,7 @@ pub fn md5(data: &[u8]) -> [u8; 16] {
 /// A digest written as the service wants it in `Content-MD5`.
 pub fn encode_md5(digest: &[u8; 16], encoding: Md5Encoding) -> String {
     match encoding {
-        Md5Encoding::Base64 => BASE64.encode(digest),
+        Md5Encoding::Base64 => Base64::encode_string(digest),
         Md5Encoding::Hex => hex::encode(digest),
     }
 }

@@ -346,7 +346,7 @@ impl Provider {
         Self::ALL
             .into_iter()
             .find(|p| p.name() == name)
-            .ok_or_else(|| Error::invalid("provider", format!("{name:?} is not one of s3, oss, obs, nos, ks3")))
+            .ok_or_else(|| Error::invalid("provider", format!("\"{name}\" is not one of s3, oss, obs, nos, ks3")))
     }
 
     /// The service's profile.

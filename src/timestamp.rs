@@ -45,7 +45,7 @@ impl Timestamp {
     /// # Errors
     /// [`Error::InvalidInput`] when the string is not RFC 3339 or is out of range.
     pub fn parse_rfc3339(text: &str) -> Result<Self> {
-        Self::rfc3339(text).ok_or_else(|| Error::invalid("time", format!("{text:?} is not an RFC 3339 time")))
+        Self::rfc3339(text).ok_or_else(|| Error::invalid("time", format!("\"{text}\" is not an RFC 3339 time")))
     }
 
     fn rfc3339(text: &str) -> Option<Self> {

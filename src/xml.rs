@@ -51,7 +51,7 @@ impl Element {
             .map(|text| {
                 text.trim_ascii().parse().map_err(|_| Error::InvalidResponse {
                     context,
-                    message: format!("<{name}> is not a number: {text:?}"),
+                    message: format!("<{name}> is not a number: \"{text}\""),
                 })
             })
             .transpose()
@@ -67,7 +67,7 @@ impl Element {
             Some(t) if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
             Some(t) if t.eq_ignore_ascii_case("false") || t == "0" || t.is_empty() => Ok(false),
             Some(t) => {
-                Err(Error::InvalidResponse { context, message: format!("<{name}> is not true or false: {t:?}") })
+                Err(Error::InvalidResponse { context, message: format!("<{name}> is not true or false: \"{t}\"") })
             }
         }
     }

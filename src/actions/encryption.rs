@@ -6,8 +6,7 @@ use crate::error::{Error, Result};
 use crate::hash::md5;
 use crate::json::ObjectWriter;
 use crate::provider::Profile;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding};
 use std::fmt;
 
 /// A customer-provided 256-bit key (SSE-C). Never printed, never stored in a checkpoint: the app
@@ -21,7 +20,7 @@ impl CustomerKey {
     /// # Errors
     /// [`Error::InvalidInput`] unless `base64` decodes to 32 bytes.
     pub fn from_base64(base64: &str) -> Result<Self> {
-        let bytes = BASE64.decode(base64.trim_ascii()).map_err(|_| bad_key())?;
+        let bytes = Base64::decode_vec(base64.trim_ascii()).map_err(|_| bad_key())?;
         bytes.try_into().map(CustomerKey).map_err(|_| bad_key())
     }
 }
@@ -113,7 +112,7 @@ impl Encryption {
                 }
                 if !context.is_empty() {
                     let header = kms.context.ok_or_else(|| lacks("an SSE-KMS context"))?;
-                    out.push(pair(header, BASE64.encode(context_json(context))));
+                    out.push(pair(header, Base64::encode_string(context_json(context).as_bytes())));
                 }
                 Ok(if request == EncryptedRequest::Create { out } else { vec![] })
             }
@@ -124,8 +123,8 @@ impl Encryption {
                 }
                 Ok(vec![
                     pair(customer.algorithm, "AES256".into()),
-                    pair(customer.key, BASE64.encode(key)),
-                    pair(customer.key_md5, BASE64.encode(md5(key))),
+                    pair(customer.key, Base64::encode_string(key)),
+                    pair(customer.key_md5, Base64::encode_string(&md5(key))),
                 ])
             }
         }
@@ -202,7 +201,7 @@ mod tests {
         let h = kms.headers(Provider::S3.profile(), EncryptedRequest::Create).expect("S3 has SSE-KMS");
         assert_eq!(h[0], ("x-amz-server-side-encryption".into(), "aws:kms".into()));
         assert_eq!(h[1], ("x-amz-server-side-encryption-aws-kms-key-id".into(), "alias/uploads".into()));
-        assert_eq!(BASE64.decode(&h[2].1).expect("base64"), "{\"team\":\"α\"}".as_bytes());
+        assert_eq!(Base64::decode_vec(&h[2].1).expect("base64"), "{\"team\":\"α\"}".as_bytes());
         assert!(kms.headers(Provider::S3.profile(), EncryptedRequest::Part).expect("none").is_empty());
         let plain = Encryption::Kms { key_id: Some("k".into()), context: vec![] };
         let oss = plain.headers(Provider::Oss.profile(), EncryptedRequest::Create).expect("OSS has KMS");

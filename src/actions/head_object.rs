@@ -47,7 +47,7 @@ impl Action for HeadObject {
         let length = response.header("content-length").map(str::trim_ascii).unwrap_or_default();
         let size = length.parse().map_err(|_| Error::InvalidResponse {
             context: "HeadObject",
-            message: format!("Content-Length {length:?} is not a size"),
+            message: format!("Content-Length \"{length}\" is not a size"),
         })?;
         Ok(ObjectHead { size, etag: etag(response)? })
     }

@@ -179,7 +179,7 @@ fn checked_name(field: &'static str, name: &str) -> Result<String> {
     if ok {
         Ok(name.to_ascii_lowercase())
     } else {
-        Err(Error::invalid(field, format!("{name:?} is not a valid header name")))
+        Err(Error::invalid(field, format!("\"{name}\" is not a valid header name")))
     }
 }
 
@@ -188,7 +188,7 @@ fn checked_value(field: &'static str, value: &str) -> Result<String> {
     if value.bytes().all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)) {
         Ok(value.trim_ascii().to_owned())
     } else {
-        Err(Error::invalid(field, format!("{value:?} has characters a header cannot carry; encode them first")))
+        Err(Error::invalid(field, format!("\"{value}\" has characters a header cannot carry; encode them first")))
     }
 }
 

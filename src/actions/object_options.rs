@@ -6,8 +6,7 @@ use super::{checked_name, checked_value};
 use crate::error::{Error, Result};
 use crate::provider::{MetadataEncoding, Profile};
 use crate::signing::encode::{ext_value_encode, uri_encode};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding};
 
 /// Whether a browser shows the object or saves it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -174,7 +173,7 @@ fn metadata_value(value: &str, encoding: MetadataEncoding) -> String {
         return plain;
     }
     match encoding {
-        MetadataEncoding::Rfc2047 => format!("=?UTF-8?B?{}?=", BASE64.encode(value)),
+        MetadataEncoding::Rfc2047 => format!("=?UTF-8?B?{}?=", Base64::encode_string(value.as_bytes())),
         MetadataEncoding::Percent => uri_encode(value),
     }
 }

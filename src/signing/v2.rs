@@ -7,8 +7,7 @@ use super::encode::{nos_key_encode, path_encode};
 use super::headers::{Trim, canonical, find, lines};
 use super::{Auth, Signed, SigningInput, SigningParams, sorted_pairs};
 use crate::error::Result;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding};
 
 /// How a dialect encodes the key in its canonicalized resource.
 #[derive(Clone, Copy)]
@@ -339,7 +338,7 @@ pub(crate) fn sign(dialect: &V2Dialect, input: &SigningInput<'_>, params: &Signi
     } else {
         hmac_sha1(creds.secret().as_bytes(), string_to_sign.as_bytes())
     };
-    let signature = BASE64.encode(mac);
+    let signature = Base64::encode_string(&mac);
 
     let mut added_query = Vec::new();
     match params.auth {

@@ -91,7 +91,7 @@ impl UploaderOptions {
         let scheme = text(o, "signature")?
             .map(|name| {
                 Scheme::from_name(&name).ok_or_else(|| {
-                    Error::invalid("signature", format!("{name:?} is not one of {}", Scheme::NAMES.join(", ")))
+                    Error::invalid("signature", format!("\"{name}\" is not one of {}", Scheme::NAMES.join(", ")))
                 })
             })
             .transpose()?;

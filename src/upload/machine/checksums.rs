@@ -10,8 +10,7 @@ use crate::error::{Error, Result};
 use crate::hash::{encode_md5, etag_matches_parts, is_multipart_etag, multipart_etag};
 use crate::http::Request;
 use crate::provider::Profile;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64ct::{Base64, Encoding};
 
 impl Upload {
     /// Whether part `number`'s hash needs its MD5: for `Content-MD5`, or to check a resumed part
@@ -28,7 +27,7 @@ impl Upload {
     /// Part `number`'s checksum, base64, with its algorithm.
     pub(super) fn part_checksum(&self, number: u16) -> Option<(ChecksumAlgorithm, String)> {
         let algorithm = self.config.checksum.algorithm()?;
-        self.part_checksums.get(&number).map(|digest| (algorithm, BASE64.encode(digest)))
+        self.part_checksums.get(&number).map(|digest| (algorithm, Base64::encode_string(digest)))
     }
 
     /// `request` with part `number`'s `x-amz-checksum-*` header, when a flexible checksum is chosen.
