@@ -52,8 +52,10 @@ install_browsers() {
     [ ! -x /usr/bin/WebKitWebDriver ] || [ ! -x /usr/bin/xvfb-run ] || [ ! -x /usr/bin/xauth ]; then
     log "installing chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb and xauth from Debian"
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    quietly $sudo apt-get update -qq
-    quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    # A new machine's own apt run (or another checkout's set-up) may hold dpkg's lock: wait for it.
+    local wait_lock="-o DPkg::Lock::Timeout=900"
+    quietly $sudo apt-get $wait_lock update -qq
+    quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get $wait_lock install -y -qq \
       chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth
   fi
 }
