@@ -230,7 +230,7 @@ impl Checkpoint {
                         checksum: optional_string(part, "checksum")?,
                     })
                 })
-                .collect::<std::result::Result<_, _>>()?,
+                .collect::<std::result::Result<_, &str>>()?,
             created_at: integer(record, "createdAt")?,
         })
     }
