@@ -73,7 +73,6 @@ impl Element {
 }
 
 /// One piece of a document, as [`Tokens`] reads it: names are qualified (`s3:Key`), text is raw.
-#[derive(Debug)]
 enum Token<'a> {
     Start(&'a str),
     Empty(&'a str),
@@ -108,32 +107,35 @@ impl<'a> Tokens<'a> {
             self.at += len;
             return Ok(Some(Token::Text(&rest[..len])));
         };
-        // Everything up to `end` (found after `skip` bytes past the '<') and the bytes before it.
+        // What lies between `skip` bytes past the '<' and the next `end`; the reading goes on after `end`.
         let upto = |this: &mut Self, skip: usize, end: &str| {
             let found = rest.get(skip..).and_then(|r| r.find(end)).ok_or(Malformed(start))?;
             this.at = start + 1 + skip + found + end.len();
             Ok(&rest[skip..skip + found])
         };
-        if let Some(data) = rest.strip_prefix("![CDATA[") {
-            let text = data.find("]]>").map(|len| &data[..len]).ok_or(Malformed(start))?;
-            self.at = start + 12 + text.len();
-            return Ok(Some(Token::CData(text)));
-        }
-        if rest.starts_with("!--") {
+        let token = if rest.starts_with("![CDATA[") {
+            Token::CData(upto(self, 8, "]]>")?)
+        } else if rest.starts_with("!--") {
             upto(self, 3, "-->")?;
+            Token::Markup
         } else if rest.starts_with('?') {
             upto(self, 1, "?>")?;
+            Token::Markup
         } else if rest.starts_with('!') {
             // A DOCTYPE, with its internal subset when it has one.
             let subset = rest.find('[').is_some_and(|open| rest.find('>').is_some_and(|close| open < close));
             upto(self, 1, if subset { "]>" } else { ">" })?;
+            Token::Markup
         } else if rest.starts_with('/') {
             let name = upto(self, 1, ">")?.trim_end_matches(|c: char| c.is_ascii_whitespace());
-            return if is_name(name) { Ok(Some(Token::End(name))) } else { Err(Malformed(start)) };
+            if !is_name(name) {
+                return Err(Malformed(start));
+            }
+            Token::End(name)
         } else {
-            return self.start_tag(start, rest).map(Some);
-        }
-        Ok(Some(Token::Markup))
+            self.start_tag(start, rest)?
+        };
+        Ok(Some(token))
     }
 
     /// A start or empty-element tag; `rest` follows its '<'. Attribute values may hold '>' and '/'.
@@ -199,8 +201,7 @@ pub(crate) fn parse(body: &str, context: &'static str) -> Result<Element> {
             Some(Token::Text(text)) => {
                 // Text outside the root element is ignored.
                 if let Some((element, _)) = open.last_mut() {
-                    unescape_into(&mut element.text, text)
-                        .map_err(|e| e.map_or_else(|| malformed(Malformed(at)), bad))?;
+                    unescape_into(&mut element.text, text, at).map_err(malformed)?;
                 }
                 None
             }
@@ -222,32 +223,29 @@ pub(crate) fn parse(body: &str, context: &'static str) -> Result<Element> {
     }
 }
 
-/// Appends `text` to `out` with its entity and character references resolved. An unknown entity
-/// is `Some(message)`; a broken reference is `None`.
-fn unescape_into(out: &mut String, text: &str) -> core::result::Result<(), Option<String>> {
+/// Appends `text` (found at byte `at`) to `out` with its entity and character references
+/// resolved; an unknown or broken reference is malformed there.
+fn unescape_into(out: &mut String, text: &str, at: usize) -> core::result::Result<(), Malformed> {
     let mut rest = text;
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
-        let (name, after) = rest[amp + 1..].split_once(';').ok_or(None)?;
+        let offset = at + text.len() - rest.len() + amp;
+        let (name, after) = rest[amp + 1..].split_once(';').ok_or(Malformed(offset))?;
         let resolved = match name {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "apos" => '\'',
-            "quot" => '"',
-            _ => match name.strip_prefix('#') {
-                Some(code) => {
-                    let number = match code.strip_prefix('x') {
-                        Some(hex) => u32::from_str_radix(hex, 16),
-                        None => code.parse(),
-                    };
-                    number.ok().filter(|&n| n != 0 && !code.contains('+')).and_then(char::from_u32).ok_or(None)?
-                }
-                None if is_name(name) => return Err(Some(format!("unknown entity &{name};"))),
-                None => return Err(None),
-            },
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "apos" => Some('\''),
+            "quot" => Some('"'),
+            _ => name.strip_prefix('#').filter(|code| !code.contains('+')).and_then(|code| {
+                let number = match code.strip_prefix('x') {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => code.parse(),
+                };
+                number.ok().filter(|&n| n != 0).and_then(char::from_u32)
+            }),
         };
-        out.push(resolved);
+        out.push(resolved.ok_or(Malformed(offset))?);
         rest = after;
     }
     out.push_str(rest);
