@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The most an app may download, in gzip bytes: it may only go down (issue 15's goal is 64 KB, then 45 KB). */
-export const SIZE_BUDGET = 123_400;
+export const SIZE_BUDGET = 123_210;
 
 /** gzip -9 bytes of some bytes. */
 export const gzipBytes = (bytes) => gzipSync(bytes, { level: 9 }).length;

@@ -9,11 +9,23 @@ pub fn md5(data: &[u8]) -> [u8; 16] {
     Md5::digest(data).into()
 }
 
+/// Bytes as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    base16ct::lower::encode_string(bytes)
+}
+
+/// The 16 bytes of an MD5 written as 32 hex digits (either case).
+pub fn md5_from_hex(text: &str) -> Option<[u8; 16]> {
+    let mut digest = [0u8; 16];
+    let decoded = base16ct::mixed::decode(text, &mut digest).ok()?.len();
+    (decoded == 16).then_some(digest)
+}
+
 /// A digest written as the service wants it in `Content-MD5`.
 pub fn encode_md5(digest: &[u8; 16], encoding: Md5Encoding) -> String {
     match encoding {
         Md5Encoding::Base64 => Base64::encode_string(digest),
-        Md5Encoding::Hex => hex::encode(digest),
+        Md5Encoding::Hex => hex(digest),
     }
 }
 
@@ -24,14 +36,14 @@ pub fn etags_equal(a: &str, b: &str) -> bool {
 
 /// Whether an ETag (quoted or not, any case) is the hex MD5 `digest`.
 pub fn etag_matches_md5(etag: &str, digest: &[u8; 16]) -> bool {
-    etags_equal(etag, &hex::encode(digest))
+    etags_equal(etag, &hex(digest))
 }
 
 /// The ETag S3 gives an object completed from parts with these MD5 digests, in part order:
 /// `"<hex MD5 of the concatenated digests>-<number of parts>"`, quoted as S3 returns it.
 pub fn multipart_etag(part_md5s: &[[u8; 16]]) -> String {
     let digest = md5(&part_md5s.concat());
-    format!("\"{}-{}\"", hex::encode(digest), part_md5s.len())
+    format!("\"{}-{}\"", hex(&digest), part_md5s.len())
 }
 
 /// Whether a Complete answer's ETag (quoted or not, any case) is [`multipart_etag`] of the parts.
@@ -78,5 +90,17 @@ mod tests {
         assert!(!is_multipart_etag("\"e09e4fd6265b36115fe3db32df945d84-2\"", 3));
         assert!(!is_multipart_etag("\"e09e4fd6265b36115fe3db32df945d84\"", 1));
         assert!(!is_multipart_etag("ABwcsNIEIx/3TXD+37wkhu1YIh8AgUg/++I5bsBm9MiQotlGsT-2", 2));
+    }
+
+    #[test]
+    fn hex_as_the_hex_crate_writes_and_reads_it() {
+        let d = md5(b"partwise");
+        assert_eq!(hex(&d), hex::encode(d));
+        assert_eq!(md5_from_hex(&hex::encode(d)), Some(d));
+        assert_eq!(md5_from_hex(&hex::encode_upper(d)), Some(d));
+        let text = hex::encode(d);
+        for bad in [&text[..30], &text[..31], &format!("{text}00"), &text.replacen('d', "g", 1), ""] {
+            assert_eq!(md5_from_hex(bad), None, "{bad}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The hash and MAC primitives the signers share.
 
+use crate::hash::hex;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -20,5 +21,5 @@ pub(crate) fn hmac_sha1(key: &[u8], data: &[u8]) -> Vec<u8> {
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    hex(&Sha256::digest(data))
 }

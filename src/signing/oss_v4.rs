@@ -6,6 +6,7 @@ use super::headers::{Trim, canonical, find, lines};
 use super::v4::{UNSIGNED_PAYLOAD, signing_key};
 use super::{Auth, Signed, SigningInput, SigningParams, required_region, sorted_pairs};
 use crate::error::Result;
+use crate::hash::hex;
 
 const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 
@@ -75,7 +76,7 @@ pub(crate) fn sign(input: &SigningInput<'_>, params: &SigningParams<'_>) -> Resu
         &format!("aliyun_v4{}", creds.secret()),
         &[&params.time.date_stamp(), region, "oss", "aliyun_v4_request"],
     );
-    let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
+    let signature = hex(&hmac_sha256(&key, string_to_sign.as_bytes()));
 
     match params.auth {
         Auth::Header => {

@@ -5,6 +5,7 @@ use super::encode::uri_encode;
 use super::headers::{CanonicalHeaders, Trim, canonical, find, lines};
 use super::{Auth, Signed, SigningInput, SigningParams, required_region, sorted_pairs};
 use crate::error::Result;
+use crate::hash::hex;
 
 /// The names that distinguish one SigV4 dialect from another.
 pub(crate) struct V4Names {
@@ -97,7 +98,7 @@ pub(crate) fn sign(names: &V4Names, input: &SigningInput<'_>, params: &SigningPa
         &format!("{}{}", names.key_prefix, creds.secret()),
         &[&params.time.date_stamp(), region, names.service, names.terminator],
     );
-    let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
+    let signature = hex(&hmac_sha256(&key, string_to_sign.as_bytes()));
 
     match params.auth {
         Auth::Header => added_headers.push((

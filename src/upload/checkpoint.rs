@@ -6,7 +6,7 @@
 use super::parts::KeptPart;
 use crate::actions::{ListedPart, held_parts};
 use crate::error::{Error, Result};
-use crate::hash::etags_equal;
+use crate::hash::{etags_equal, md5_from_hex};
 use crate::json::{self, ObjectWriter, Value};
 use crate::plan::PartPlan;
 use crate::sorted_map::sorted_positions;
@@ -84,9 +84,7 @@ impl DonePart {
 
     /// The recorded MD5.
     fn digest(&self) -> Option<[u8; 16]> {
-        let mut digest = [0u8; 16];
-        hex::decode_to_slice(self.md5.as_deref()?, &mut digest).ok()?;
-        Some(digest)
+        md5_from_hex(self.md5.as_deref()?)
     }
 }
 
@@ -245,7 +243,7 @@ impl Checkpoint {
         let count = u16::try_from(count).map_err(|_| bad(format!("{count} parts")))?;
         let plan = PartPlan { total: self.fingerprint.size, part_size: self.part_size, count };
         for part in &self.parts {
-            let md5_ok = part.md5.as_deref().is_none_or(|m| m.len() == 32 && hex::decode(m).is_ok());
+            let md5_ok = part.md5.as_deref().is_none_or(|m| md5_from_hex(m).is_some());
             match plan.part(part.number) {
                 Some(spec) if spec.size == part.size && !part.etag.trim_ascii().is_empty() && md5_ok => {}
                 _ => return Err(bad(format!("part {} does not fit the file", part.number))),

@@ -5,7 +5,7 @@
 use super::checkpoint::Checkpoint;
 use crate::actions::{CompletedPart, ObjectHead};
 use crate::error::Error;
-use crate::hash::{etags_equal, multipart_etag};
+use crate::hash::{etags_equal, md5_from_hex, multipart_etag};
 use crate::plan::PartPlan;
 use crate::provider::Profile;
 
@@ -59,9 +59,7 @@ pub(super) fn verify_object(
 
 /// The MD5 a plain part ETag stands for.
 fn md5_of_etag(etag: &str) -> Option<[u8; 16]> {
-    let mut digest = [0u8; 16];
-    hex::decode_to_slice(etag.trim_ascii().trim_matches('"'), &mut digest).ok()?;
-    Some(digest)
+    md5_from_hex(etag.trim_ascii().trim_matches('"'))
 }
 
 /// The error of an abort the server did not carry out: the service's or the network's error,

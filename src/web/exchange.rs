@@ -178,6 +178,13 @@ pub(super) fn presigned(answer: &JsValue) -> Result<Presigned> {
     Ok(Presigned { url, headers })
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `console.warn`.
+    #[wasm_bindgen(js_namespace = console)]
+    fn warn(message: &str);
+}
+
 thread_local! {
     static WARNED_UNREADABLE: Cell<bool> = const { Cell::new(false) };
 }
@@ -189,7 +196,7 @@ pub(super) fn readable(value: &JsValue) -> Option<Checkpoint> {
     if let Err(error) = &checkpoint
         && !WARNED_UNREADABLE.replace(true)
     {
-        web_sys::console::warn_1(&format!("partwise: a stored checkpoint was ignored: {error}").into());
+        warn(&format!("partwise: a stored checkpoint was ignored: {error}"));
     }
     checkpoint.ok()
 }

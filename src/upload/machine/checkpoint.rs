@@ -2,6 +2,7 @@
 //! with every part stored so far each time a part is stored.
 
 use super::Upload;
+use crate::hash::hex;
 use crate::upload::checkpoint::DonePart;
 use crate::upload::commands::Command;
 
@@ -25,7 +26,7 @@ impl Upload {
                 size: p.spec.size,
                 checksum: self.part_checksum(p.spec.number).map(|(_, value)| value),
                 etag: p.etag,
-                md5: p.md5.map(hex::encode),
+                md5: p.md5.map(|m| hex(&m)),
             })
             .collect();
         if let Some(record) = self.record.as_mut().filter(|r| !r.upload_id.is_empty()) {

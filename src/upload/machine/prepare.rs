@@ -4,6 +4,7 @@
 use super::{Job, Listing, Phase, Upload, ms};
 use crate::actions::{AbortMultipartUpload, Action, ListParts, ListedPart};
 use crate::error::Error;
+use crate::hash::hex;
 use crate::upload::checkpoint::{Checkpoint, Fingerprint, SCHEMA};
 use crate::upload::client::Client;
 use crate::upload::commands::{Command, JobId};
@@ -57,7 +58,7 @@ impl Upload {
     ) {
         match self.jobs.remove(&id) {
             Some(Job::Sample) => {
-                let fresh = self.fresh_record(hex::encode(md5.unwrap_or_default()), client);
+                let fresh = self.fresh_record(hex(&md5.unwrap_or_default()), client);
                 self.out.push(Command::Lock { name: fresh.lock_name() });
                 self.lock_held = true;
                 self.fresh = Some(fresh.clone());
