@@ -105,12 +105,15 @@ export async function pauseResume({ key, size, seed }) {
   return { error, partsAtPause, partsAfterWait, states: seen.states };
 }
 
-/** Aborts after the first part: the checkpoint while running and after, the server's list after. */
+/** Aborts a running upload after its first part: the checkpoint before and after, the server's list
+ * after. It pauses at the first part while the checkpoint is read (the other parts could otherwise
+ * finish the upload meanwhile), then resumes and aborts at once, with its parts under way again. */
 export async function abortMidway({ key, seed }) {
   const up = await uploader(callback('sts'));
-  const { task, seen, outcome } = start(up, file(20 * MIB, seed), key);
-  await until('a first part', () => seen.parts.length > 0);
+  const { task, seen, outcome } = start(up, file(20 * MIB, seed), key, { pauseAfterParts: 1 });
+  await until('the pause after a first part', () => seen.states.includes('paused'));
   const checkpointWhileRunning = (await up.checkpoints()).some((c) => c.key === key);
+  task.resume();
   task.abort();
   const { error } = await outcome;
   return {
